@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+/**
+ * HTTP benchmark (npm run bench:http). Builds nothing: run `npm run build` first.
+ *
+ * In one run, on loopback, with autocannon in this process and each server in
+ * its own child process:
+ *   ceiling     a bare node:http server answering a small JSON body
+ *   healthz     GET /healthz of the production server
+ *   ssr         GET /en/sign-in, rendered by React Router per request
+ *   prerendered GET /en, served from memory
+ * Prints one JSON document: req/s, p99 latency (ms), errors, and each target's
+ * ratio to the ceiling; plus the landing page's JavaScript size gzipped.
+ * Figures, never assertions: compare runs on the same kind of machine.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import autocannon from 'autocannon';
+
+const root = path.resolve(import.meta.dirname, '..');
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+
+if (!existsSync(path.join(root, 'build', 'app', 'main.js'))) {
+  console.error('No production build: run `npm run build` first.');
+  process.exit(1);
+}
+
+const ceilingSource = `
+  const http = require('node:http');
+  const body = JSON.stringify({ status: 'ok' });
+  http.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }).listen(Number(process.env.PORT), '127.0.0.1', () => console.log('ready'));
+`;
+
+function freePort() {
+  return 40000 + Math.floor(Math.random() * 20000);
+}
+
+async function waitFor(url, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${url}`);
+}
+
+function start(command, args, env) {
+  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  return child;
+}
+
+function load(url, seconds) {
+  return new Promise((resolve, reject) => {
+    autocannon({ url, connections: CONNECTIONS, duration: seconds, pipelining: 1 }, (error, result) =>
+      error ? reject(error) : resolve(result),
+    );
+  });
+}
+
+async function measure(url) {
+  await load(url, WARMUP);
+  const result = await load(url, DURATION);
+  return {
+    url: new URL(url).pathname,
+    rps: Math.round(result.requests.average),
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.non2xx,
+  };
+}
+
+async function landingJavaScriptGzipBytes(base) {
+  const html = await (await fetch(`${base}/en`)).text();
+  const urls = new Set();
+  for (const m of html.matchAll(/<link[^>]+rel="modulepreload"[^>]+href="([^"]+)"/g)) urls.add(m[1]);
+  for (const m of html.matchAll(/<script[^>]+src="([^"]+)"/g)) urls.add(m[1]);
+  for (const m of html.matchAll(/import\("([^"]+\.js)"\)/g)) urls.add(m[1]);
+  let total = 0;
+  for (const url of urls) {
+    const bytes = Buffer.from(await (await fetch(new URL(url, base))).arrayBuffer());
+    total += gzipSync(bytes, { level: 9 }).byteLength;
+  }
+  return { files: urls.size, gzipBytes: total };
+}
+
+const dataDir = mkdtempSync(path.join(tmpdir(), 'imagegen-bench-'));
+const ceilingPort = freePort();
+const appPort = ceilingPort + 1;
+const ceiling = start(process.execPath, ['-e', ceilingSource], { PORT: String(ceilingPort) });
+const app = start(process.execPath, ['build/app/main.js'], {
+  PORT: String(appPort),
+  HOST: '127.0.0.1',
+  DATA_DIR: dataDir,
+  NODE_ENV: 'production',
+});
+
+try {
+  await waitFor(`http://127.0.0.1:${ceilingPort}/`);
+  await waitFor(`http://127.0.0.1:${appPort}/readyz`);
+  const base = `http://127.0.0.1:${appPort}`;
+  const results = {
+    ceiling: await measure(`http://127.0.0.1:${ceilingPort}/`),
+    healthz: await measure(`${base}/healthz`),
+    prerendered: await measure(`${base}/en`),
+    ssr: await measure(`${base}/en/sign-in`),
+  };
+  const ratio = (r) => Math.round((r.rps / results.ceiling.rps) * 1000) / 10;
+  const report = {
+    machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+    settings: { durationSeconds: DURATION, warmupSeconds: WARMUP, connections: CONNECTIONS },
+    results: Object.fromEntries(
+      Object.entries(results).map(([name, r]) => [name, { ...r, percentOfCeiling: ratio(r) }]),
+    ),
+    targets: {
+      healthzPercent: { value: ratio(results.healthz), target: '>= 60' },
+      prerenderedPercent: { value: ratio(results.prerendered), target: '>= 30' },
+      ssrPercent: { value: ratio(results.ssr), target: '>= 2.5' },
+    },
+    landingJavaScript: await landingJavaScriptGzipBytes(base),
+  };
+  console.log(JSON.stringify(report, null, 2));
+} finally {
+  ceiling.kill('SIGTERM');
+  app.kill('SIGTERM');
+  await new Promise((r) => app.once('exit', r));
+  rmSync(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,113 @@
+/**
+ * The Hono app. Middleware order matters and is, outside in:
+ *   request context (id, IP, language, consent, log line)
+ *   -> security headers -> cookie registry guard
+ *   -> /healthz, /readyz
+ *   -> /api: body limit, CSRF guard, routes, JSON 404
+ *   -> `/` language redirect -> pages (static, prerendered, React Router)
+ * Errors of every kind end in one place (onError) as the one error shape.
+ */
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { getCookie } from 'hono/cookie';
+import { HTTPException } from 'hono/http-exception';
+import { isLocale, negotiateLocale, defaultLocale } from '../i18n';
+import { cookieName } from '../shared/cookie-registry';
+import { authRoutes } from './auth/routes';
+import { consentRoutes } from './consent/routes';
+import { contactRoutes } from './contact/routes';
+import { AppError, isAppError } from './errors';
+import type { AppDeps, AppEnv } from './http/context';
+import { cookieGuard } from './http/cookie-guard';
+import { csrfGuard } from './http/csrf';
+import { errorResponse } from './http/errors';
+import { requestContext } from './http/request-context';
+import { securityHeaders } from './http/security-headers';
+import { pagesHandler, type PagesOptions } from './pages/handler';
+
+export function createApp(deps: AppDeps, pages?: PagesOptions): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const { config } = deps;
+
+  app.use(
+    requestContext(deps, (c) => {
+      try {
+        return getConnInfo(c).remote.address;
+      } catch {
+        return undefined; // app.request() in tests has no socket
+      }
+    }),
+  );
+  app.use(securityHeaders({ https: config.secureCookies, dev: config.env === 'development' }));
+  app.use(cookieGuard());
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }, 200, { 'cache-control': 'no-store' }));
+  app.get('/readyz', async (c) => {
+    const draining = deps.isDraining?.() ?? false;
+    let database: 'ok' | 'unreachable' | 'not_migrated' = 'ok';
+    try {
+      if (!(await deps.database.isReady())) database = 'not_migrated';
+    } catch (error) {
+      c.get('log').warn({ err: error }, 'readiness: database check failed');
+      database = 'unreachable';
+    }
+    const ready = !draining && database === 'ok';
+    return c.json(
+      { status: ready ? 'ready' : 'not_ready', database, draining },
+      ready ? 200 : 503,
+      { 'cache-control': 'no-store' },
+    );
+  });
+
+  const api = new Hono<AppEnv>();
+  api.use(
+    bodyLimit({
+      maxSize: config.bodyLimitBytes,
+      onError: () => {
+        throw new AppError('payload_too_large');
+      },
+    }),
+  );
+  api.use(csrfGuard({ publicOrigin: config.publicUrl, exemptPrefixes: ['/api/webhooks/'] }));
+  api.route('/auth', authRoutes(deps));
+  api.route('/consent', consentRoutes(deps));
+  api.route('/contact', contactRoutes(deps));
+  api.all('*', () => {
+    throw new AppError('not_found');
+  });
+  app.route('/api', api);
+
+  // `/` goes to the saved language (functional cookie), else the browser's, else English.
+  app.get('/', (c) => {
+    const saved = getCookie(c, cookieName('locale', config.secureCookies));
+    const locale = isLocale(saved)
+      ? saved
+      : (negotiateLocale(c.req.header('accept-language')) ?? defaultLocale);
+    c.header('vary', 'Accept-Language, Cookie');
+    c.header('cache-control', 'private, no-cache');
+    return c.redirect(`/${locale}`, 302);
+  });
+
+  if (pages) {
+    app.all('*', pagesHandler(deps, pages));
+  } else {
+    app.all('*', () => {
+      throw new AppError('not_found');
+    });
+  }
+
+  app.onError((error, c) => {
+    if (isAppError(error)) return errorResponse(c, error);
+    if (error instanceof HTTPException) {
+      const status = error.status;
+      const code =
+        status === 413 ? 'payload_too_large' : status === 404 ? 'not_found' : status < 500 ? 'validation_failed' : 'internal';
+      return errorResponse(c, new AppError(code));
+    }
+    (c.get('log') ?? deps.logger).error({ err: error }, 'unhandled error');
+    return errorResponse(c, new AppError('internal'));
+  });
+  app.notFound((c) => errorResponse(c, new AppError('not_found')));
+  return app;
+}

@@ -1,0 +1,101 @@
+/**
+ * Better Auth, configured for this platform: email + password for now, with
+ * the tables shaped for OAuth, verification and roles (schema/auth.ts).
+ *
+ * Cookies (decision 002): the session cookie is `session`, named
+ * `__Host-session` with Secure whenever PUBLIC_URL is https; HttpOnly,
+ * SameSite=Lax, Path=/, no Domain. Better Auth's `better-auth.*` defaults
+ * are overridden and every name is declared in the cookie registry.
+ *
+ * Lifetimes (decision 003): the idle limit is Better Auth's sliding
+ * `expiresIn`; the absolute cap is enforced by get-session.ts from the
+ * session's creation time. No cookie cache: a revoked session ends at once.
+ *
+ * Rate limits are the platform's own (http/rate-limit.ts), so Better Auth's
+ * limiter is off; the client IP reaches it through a header the platform sets
+ * itself after applying the trusted-proxy rule (decision 004).
+ */
+import { betterAuth } from 'better-auth';
+import { drizzleAdapter } from 'better-auth/adapters/drizzle';
+import type { Config } from '../config';
+import type { Db } from '../db/client';
+import type { Logger } from '../log';
+import { accounts, rateLimits, sessions, users, verifications } from '../db/schema';
+import { cookieName } from '../../shared/cookie-registry';
+
+/** Request header carrying the client IP computed by the platform; inbound values are replaced. */
+export const CLIENT_IP_HEADER = 'x-imagegen-client-ip';
+
+export const PASSWORD_MIN_LENGTH = 8;
+/** Long passphrases are welcome; the cap bounds hashing work per request. */
+export const PASSWORD_MAX_LENGTH = 128;
+
+export function createAuth(options: { config: Config; db: Db; logger: Logger }) {
+  const { config, db, logger } = options;
+  const secure = config.secureCookies;
+  const idle = config.session.idleSeconds;
+  return betterAuth({
+    appName: 'Imagegen',
+    baseURL: config.publicUrl,
+    basePath: '/api/auth',
+    secret: config.appSecret,
+    trustedOrigins: [config.publicUrl],
+    database: drizzleAdapter(db, {
+      provider: 'pg',
+      schema: {
+        user: users,
+        session: sessions,
+        account: accounts,
+        verification: verifications,
+        rateLimit: rateLimits,
+      },
+    }),
+    emailAndPassword: {
+      enabled: true,
+      minPasswordLength: PASSWORD_MIN_LENGTH,
+      maxPasswordLength: PASSWORD_MAX_LENGTH,
+      autoSignIn: true,
+    },
+    user: {
+      additionalFields: {
+        role: { type: 'string', required: false, defaultValue: 'user', input: false },
+        locale: { type: 'string', required: false, input: true },
+      },
+    },
+    session: {
+      expiresIn: idle,
+      // Slide the idle window at most every 1/24 of it (7 h for 7 days), so a
+      // busy member does not cause a session write on every request.
+      updateAge: Math.max(60, Math.floor(idle / 24)),
+      cookieCache: { enabled: false },
+    },
+    rateLimit: { enabled: false },
+    telemetry: { enabled: false },
+    // Into our structured log; only the message and Error objects, never other
+    // arguments (they may hold request data). "User not found" on a wrong email
+    // is routine, so Better Auth's warnings are info here.
+    logger: {
+      level: 'debug',
+      log: (level, message, ...args) => {
+        const err = args.find((a): a is Error => a instanceof Error);
+        const target = level === 'error' ? 'error' : level === 'warn' ? 'info' : 'debug';
+        logger[target]({ component: 'better-auth', ...(err ? { err } : {}) }, message);
+      },
+    },
+    advanced: {
+      useSecureCookies: false, // we name cookies ourselves, with __Host- (see above)
+      defaultCookieAttributes: { secure, sameSite: 'lax', path: '/', httpOnly: true },
+      cookies: {
+        session_token: {
+          name: cookieName('session', secure),
+          // The cookie may live up to the absolute cap; the idle limit is checked server-side.
+          attributes: { maxAge: config.session.absoluteSeconds },
+        },
+        dont_remember: { name: cookieName('session_dont_remember', secure) },
+      },
+      ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
+    },
+  });
+}
+
+export type Auth = ReturnType<typeof createAuth>;

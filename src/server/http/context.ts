@@ -1,0 +1,31 @@
+import type { Logger } from 'pino';
+import type { ConsentState } from '../../shared/consent';
+import type { Auth } from '../auth/auth';
+import type { Config } from '../config';
+import type { Database } from '../db/client';
+
+/** What the app is built from; tests build the same app with their own database and clock. */
+export interface AppDeps {
+  config: Config;
+  database: Database;
+  auth: Auth;
+  logger: Logger;
+  /** Domain code reads time from here, so tests can move it. */
+  now: () => Date;
+  /** Set by main.ts once shutdown begins: readiness then answers 503. */
+  isDraining?: () => boolean;
+}
+
+export interface AppVariables {
+  requestId: string;
+  log: Logger;
+  clientIp: string;
+  /** Language for messages of this request: Accept-Language, else the locale cookie, else English. */
+  locale: string;
+  /** The visitor's current consent choice, if any. */
+  consent: ConsentState | undefined;
+}
+
+export interface AppEnv {
+  Variables: AppVariables;
+}

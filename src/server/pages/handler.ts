@@ -1,0 +1,97 @@
+/**
+ * Pages: React Router's Fetch request handler mounted inside Hono, plus the
+ * production client build (static assets and prerendered pages) served from
+ * memory. In development Vite serves the assets and everything renders live.
+ */
+import path from 'node:path';
+import type { Context, Handler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { createRequestHandler, RouterContextProvider, type ServerBuild } from 'react-router';
+import { isLocale } from '../../i18n';
+import { allows } from '../../shared/consent';
+import { cookieName } from '../../shared/cookie-registry';
+import { parseTheme } from '../../shared/theme';
+import { appContext } from '../../web/app-context';
+import { getCurrentSession } from '../auth/get-session';
+import type { AppDeps, AppEnv } from '../http/context';
+import { contentSecurityPolicy, createNonce } from '../http/security-headers';
+import { loadPrerenderedPages, servePrerendered, type PrerenderedPage } from './prerendered';
+import { loadStaticAssets, serveStaticFile } from './static-assets';
+
+export interface PagesOptions {
+  /** The React Router server build (a function in dev, so edits are picked up). */
+  build: ServerBuild | (() => Promise<ServerBuild>);
+  mode: 'development' | 'production';
+  /** build/client in production; omitted in development (Vite serves assets). */
+  clientDir?: string;
+}
+
+const ONE_YEAR = 365 * 24 * 60 * 60;
+
+export function pagesHandler(deps: AppDeps, options: PagesOptions): Handler<AppEnv> {
+  const handleRequest = createRequestHandler(options.build, options.mode);
+  const secure = deps.config.secureCookies;
+  const themeCookie = cookieName('theme', secure);
+  const localeCookie = cookieName('locale', secure);
+  const sessionCookie = cookieName('session', secure);
+
+  let assets = new Map<string, ReturnType<typeof loadStaticAssets> extends Map<string, infer F> ? F : never>();
+  let prerendered = new Map<string, PrerenderedPage>();
+  if (options.clientDir && typeof options.build !== 'function') {
+    assets = loadStaticAssets(options.clientDir);
+    prerendered = loadPrerenderedPages({
+      clientDir: options.clientDir,
+      paths: options.build.prerender,
+      https: secure,
+    });
+  }
+
+  /**
+   * With functional consent, the language of the page last visited becomes
+   * the saved preference that `/` redirects to. Returns the Set-Cookie value.
+   * (Built by hand and appended to the returned response: Hono's setCookie
+   * does not reach a Response object that a handler returns as is.)
+   */
+  function rememberLocale(c: Context<AppEnv>): string | undefined {
+    const first = c.req.path.split('/')[1];
+    if (!isLocale(first) || !allows(c.get('consent'), 'functional')) return undefined;
+    if (getCookie(c, localeCookie) === first) return undefined;
+    return `${localeCookie}=${first}; Max-Age=${ONE_YEAR}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+  }
+
+  return async (c) => {
+    const method = c.req.method;
+    const isRead = method === 'GET' || method === 'HEAD';
+    if (isRead) {
+      const asset = assets.get(c.req.path);
+      if (asset) return serveStaticFile(c, asset);
+      const page = prerendered.get(c.req.path.replace(/\/$/, '') || '/');
+      if (page && getCookie(c, sessionCookie) === undefined) {
+        const response = servePrerendered(c, page, parseTheme(getCookie(c, themeCookie)));
+        const locale = rememberLocale(c);
+        if (locale) response.headers.append('set-cookie', locale);
+        return response;
+      }
+    }
+    const localeSetCookie = isRead ? rememberLocale(c) : undefined;
+    // The context key must be the build's own instance (a separate bundle in production).
+    const build = typeof options.build === 'function' ? await options.build() : options.build;
+    const key = (build.entry.module as { appContext?: typeof appContext }).appContext ?? appContext;
+    const nonce = createNonce();
+    const context = new RouterContextProvider();
+    let session: ReturnType<typeof getCurrentSession> | undefined;
+    context.set(key, {
+      getSession: () => (session ??= getCurrentSession(deps, c.req.raw.headers)),
+      nonce,
+      secureCookies: secure,
+    });
+    const response = await handleRequest(c.req.raw, context);
+    response.headers.set('content-security-policy', contentSecurityPolicy({ scriptSources: [`'nonce-${nonce}'`], https: secure, dev: options.mode === 'development' }));
+    if (localeSetCookie) response.headers.append('set-cookie', localeSetCookie);
+    return response;
+  };
+}
+
+export function clientDirFor(serverBuildFile: string): string {
+  return path.resolve(path.dirname(serverBuildFile), '..', 'client');
+}

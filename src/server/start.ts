@@ -1,0 +1,102 @@
+/**
+ * Boots the platform: config (parsed once), logger, database (migrated),
+ * auth, the Hono app, the HTTP listener, and a graceful drain on SIGTERM.
+ * Used by main.ts (production) and scripts/dev.mjs (development).
+ */
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { getRequestListener } from '@hono/node-server';
+import { createApp } from './app';
+import { createAuth } from './auth/auth';
+import { loadConfig, type Config } from './config';
+import { openDatabase, type Database } from './db/client';
+import type { AppDeps } from './http/context';
+import { createLogger, type Logger } from './log';
+import type { PagesOptions } from './pages/handler';
+
+export interface RunningServer {
+  url: string;
+  config: Config;
+  logger: Logger;
+  database: Database;
+  /** Stops accepting, lets in-flight requests finish (bounded), closes the database. */
+  stop(): Promise<void>;
+}
+
+export async function openDatabaseFor(config: Config, logger: Logger): Promise<Database> {
+  return config.databaseUrl
+    ? openDatabase({ driver: 'postgres', url: config.databaseUrl, logger })
+    : openDatabase({ driver: 'pglite', dataDir: path.join(config.dataDir, 'db'), logger });
+}
+
+export async function startServer(options: {
+  pages: (config: Config) => PagesOptions | Promise<PagesOptions>;
+  env?: Record<string, string | undefined>;
+  /** Puts something in front of the app's listener (development: Vite's middlewares). */
+  wrapListener?: (listener: RequestListener) => RequestListener;
+  handleSignals?: boolean;
+}): Promise<RunningServer> {
+  const config = loadConfig(options.env);
+  const logger = createLogger({ level: config.logLevel });
+  const database = await openDatabaseFor(config, logger);
+  await database.migrate();
+  const auth = createAuth({ config, db: database.db, logger });
+  let draining = false;
+  const deps: AppDeps = {
+    config,
+    database,
+    auth,
+    logger,
+    now: () => new Date(),
+    isDraining: () => draining,
+  };
+  const app = createApp(deps, await options.pages(config));
+  const honoListener = getRequestListener(app.fetch);
+  const listener: RequestListener = (req, res) => {
+    void honoListener(req, res);
+  };
+  const server: Server = createServer(options.wrapListener ? options.wrapListener(listener) : listener);
+  // Longer than a typical load balancer's idle timeout (60 s), so the LB closes first.
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${address.port}`;
+  logger.info({ url, publicUrl: config.publicUrl, database: database.driver }, 'listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      draining = true;
+      logger.info('draining: no new connections; waiting for in-flight requests');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const grace = new Promise<'timeout'>((resolve) =>
+        setTimeout(resolve, config.shutdownGraceSeconds * 1000, 'timeout').unref(),
+      );
+      if ((await Promise.race([closed, grace])) === 'timeout') {
+        logger.warn('grace period over; closing remaining connections');
+        server.closeAllConnections();
+      }
+      await database.close();
+      logger.info('stopped');
+    })());
+
+  if (options.handleSignals !== false) {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        stop().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            logger.error({ err: error }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      });
+    }
+  }
+  return { url, config, logger, database, stop };
+}

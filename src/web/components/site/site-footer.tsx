@@ -1,0 +1,39 @@
+import { Link } from 'react-router';
+import { useConsent } from '../../lib/consent';
+import { useI18n, useLocalePath } from '../../lib/i18n';
+
+export function SiteFooter() {
+  const { t } = useI18n();
+  const localePath = useLocalePath();
+  const { openPreferences } = useConsent();
+  const link = 'text-sm text-muted-foreground hover:text-foreground hover:underline';
+  return (
+    <footer className="mt-16 border-t">
+      <div className="mx-auto flex max-w-6xl flex-col gap-4 px-4 py-8 sm:flex-row sm:items-center sm:justify-between">
+        <p className="text-sm text-muted-foreground">
+          © {new Date().getFullYear()} {t('site.name')}
+        </p>
+        <nav aria-label={t('nav.footer')} className="flex flex-wrap gap-x-5 gap-y-2">
+          <Link to={localePath('/faq')} className={link}>
+            {t('nav.faq')}
+          </Link>
+          <Link to={localePath('/contact')} className={link}>
+            {t('nav.contact')}
+          </Link>
+          <Link to={localePath('/privacy')} className={link}>
+            {t('nav.privacy')}
+          </Link>
+          <Link to={localePath('/terms')} className={link}>
+            {t('nav.terms')}
+          </Link>
+          <Link to={localePath('/cookies')} className={link}>
+            {t('nav.cookies')}
+          </Link>
+          <button type="button" className={link} onClick={openPreferences} data-testid="cookie-settings">
+            {t('nav.cookieSettings')}
+          </button>
+        </nav>
+      </div>
+    </footer>
+  );
+}

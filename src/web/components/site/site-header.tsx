@@ -1,0 +1,156 @@
+import { useState } from 'react';
+import { Form, Link, NavLink, useLocation, useNavigate } from 'react-router';
+import { locales, translate } from '../../../i18n';
+import { themes, type Theme } from '../../../shared/theme';
+import { apiFetch } from '../../lib/api';
+import { cn } from '../../lib/cn';
+import { switchLocalePath, useI18n, useLocalePath } from '../../lib/i18n';
+import { useTheme } from '../../lib/theme';
+import { buttonClasses } from '../ui/button';
+
+export interface HeaderUser {
+  name: string;
+  email: string;
+}
+
+export function SiteHeader({ user }: { user: HeaderUser | null }) {
+  const { t } = useI18n();
+  const localePath = useLocalePath();
+  const navLink = ({ isActive }: { isActive: boolean }) =>
+    cn('rounded-md px-3 py-2 text-sm hover:bg-accent', isActive && 'font-semibold');
+  return (
+    <header className="sticky top-0 z-30 border-b bg-background/90 backdrop-blur">
+      <div className="mx-auto flex h-16 max-w-6xl items-center gap-2 px-4">
+        <Link to={localePath('/')} className="mr-2 flex items-center gap-2 font-semibold" aria-label={t('site.homeLink')}>
+          <span aria-hidden className="inline-block size-7 rounded-md bg-gradient-to-br from-fuchsia-500 via-indigo-500 to-sky-400" />
+          <span>{t('site.name')}</span>
+        </Link>
+        <nav aria-label={t('nav.main')} className="hidden items-center md:flex">
+          <NavLink to={localePath('/faq')} className={navLink}>
+            {t('nav.faq')}
+          </NavLink>
+          <NavLink to={localePath('/contact')} className={navLink}>
+            {t('nav.contact')}
+          </NavLink>
+        </nav>
+        <div className="ml-auto flex items-center gap-1">
+          <LanguageSwitcher />
+          <ThemeToggle />
+          {user ? (
+            <AccountMenu user={user} />
+          ) : (
+            <>
+              <Link to={localePath('/sign-in')} className={buttonClasses('ghost', 'sm', 'hidden sm:inline-flex')}>
+                {t('nav.signIn')}
+              </Link>
+              <Link to={localePath('/sign-up')} className={buttonClasses('primary', 'sm')}>
+                {t('nav.signUp')}
+              </Link>
+            </>
+          )}
+        </div>
+      </div>
+    </header>
+  );
+}
+
+export function LanguageSwitcher() {
+  const { locale, t } = useI18n();
+  const location = useLocation();
+  return (
+    <details className="relative">
+      <summary
+        className={buttonClasses('ghost', 'sm', 'cursor-pointer list-none')}
+        aria-label={t('nav.language')}
+        data-testid="language-switcher"
+      >
+        <span aria-hidden>🌐</span>
+        <span className="hidden sm:inline">{translate(locale, 'meta.languageName')}</span>
+      </summary>
+      <ul className="absolute right-0 z-50 mt-1 min-w-36 rounded-md border bg-card p-1 shadow-md">
+        {locales.map((target) => (
+          <li key={target}>
+            <Link
+              to={switchLocalePath(location.pathname, target) + location.search}
+              hrefLang={target}
+              lang={target}
+              aria-current={target === locale ? 'true' : undefined}
+              className={cn('block rounded px-3 py-2 text-sm hover:bg-accent', target === locale && 'font-semibold')}
+              onClick={(event) => event.currentTarget.closest('details')?.removeAttribute('open')}
+            >
+              {translate(target, 'meta.languageName')}
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+}
+
+const themeIcons: Record<Theme, string> = { system: '🖥️', light: '☀️', dark: '🌙' };
+
+export function ThemeToggle() {
+  const { theme, setTheme } = useTheme();
+  const { t } = useI18n();
+  const next = themes[(themes.indexOf(theme) + 1) % themes.length] ?? 'system';
+  return (
+    <button
+      type="button"
+      className={buttonClasses('ghost', 'icon')}
+      onClick={() => setTheme(next)}
+      aria-label={t('theme.toggle', { current: t(`theme.${theme}`), next: t(`theme.${next}`) })}
+      title={t(`theme.${theme}`)}
+      data-testid="theme-toggle"
+      data-theme-current={theme}
+    >
+      <span aria-hidden>{themeIcons[theme]}</span>
+    </button>
+  );
+}
+
+function AccountMenu({ user }: { user: HeaderUser }) {
+  const { t, locale } = useI18n();
+  const localePath = useLocalePath();
+  const navigate = useNavigate();
+  const [busy, setBusy] = useState(false);
+  const signOut = () => {
+    setBusy(true);
+    apiFetch('/api/auth/sign-out', { method: 'POST', body: {}, locale })
+      .catch(() => undefined)
+      .finally(() => {
+        setBusy(false);
+        void navigate(localePath('/'), { replace: true });
+      });
+  };
+  return (
+    <details className="relative" data-testid="account-menu">
+      <summary className={buttonClasses('outline', 'sm', 'cursor-pointer list-none')} aria-label={t('nav.account')}>
+        <span aria-hidden className="grid size-6 place-items-center rounded-full bg-primary text-xs text-primary-foreground">
+          {user.name.slice(0, 1).toUpperCase()}
+        </span>
+        <span className="hidden max-w-32 truncate sm:inline">{user.name}</span>
+      </summary>
+      <div className="absolute right-0 z-50 mt-1 w-56 rounded-md border bg-card p-1 shadow-md">
+        <p className="truncate px-3 py-2 text-xs text-muted-foreground">{user.email}</p>
+        <Link to={localePath('/dashboard')} className="block rounded px-3 py-2 text-sm hover:bg-accent">
+          {t('nav.dashboard')}
+        </Link>
+        <Form
+          onSubmit={(event) => {
+            event.preventDefault();
+            signOut();
+          }}
+        >
+          <button
+            type="submit"
+            disabled={busy}
+            className="block w-full rounded px-3 py-2 text-left text-sm hover:bg-accent"
+            data-testid="sign-out"
+          >
+            {t('nav.signOut')}
+          </button>
+        </Form>
+      </div>
+    </details>
+  );
+}

@@ -1,0 +1,17 @@
+import { index, layout, route, type RouteConfig } from '@react-router/dev/routes';
+
+export default [
+  route(':lang', 'routes/lang-layout.tsx', [
+    index('routes/home.tsx'),
+    route('faq', 'routes/faq.tsx'),
+    route('contact', 'routes/contact.tsx'),
+    route('privacy', 'routes/privacy.tsx'),
+    route('terms', 'routes/terms.tsx'),
+    route('cookies', 'routes/cookies.tsx'),
+    route('sign-in', 'routes/sign-in.tsx'),
+    route('sign-up', 'routes/sign-up.tsx'),
+    layout('routes/member-layout.tsx', [route('dashboard', 'routes/dashboard.tsx')]),
+    route('*', 'routes/not-found.tsx', { id: 'lang-not-found' }),
+  ]),
+  route('*', 'routes/not-found.tsx'),
+] satisfies RouteConfig;

@@ -1,0 +1,17 @@
+import { Outlet, redirect } from 'react-router';
+import type { Route } from './+types/member-layout';
+import { appContext } from '../app-context';
+
+/** Pages for signed-in members; others are sent to sign-in and brought back after. */
+export async function loader({ request, params, context }: Route.LoaderArgs) {
+  const session = await context.get(appContext)?.getSession();
+  if (!session) {
+    const url = new URL(request.url);
+    throw redirect(`/${params.lang}/sign-in?next=${encodeURIComponent(url.pathname)}`);
+  }
+  return { user: { name: session.user.name, email: session.user.email } };
+}
+
+export default function MemberLayout() {
+  return <Outlet />;
+}

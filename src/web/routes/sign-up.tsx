@@ -1,0 +1,98 @@
+import { useState } from 'react';
+import { Link, useNavigate } from 'react-router';
+import type { Route } from './+types/sign-up';
+import { useApiForm } from '../components/forms/use-api-form';
+import { Button } from '../components/ui/button';
+import { Alert, Card } from '../components/ui/card';
+import { Field, Input } from '../components/ui/input';
+import { apiFetch } from '../lib/api';
+import { useI18n, useLocalePath } from '../lib/i18n';
+import { pageMeta } from '../lib/meta';
+
+export const meta: Route.MetaFunction = ({ params }) =>
+  pageMeta(params, { title: 'auth.signUp.title', description: 'auth.signUp.description' }, '/sign-up');
+
+/** Mirrors PASSWORD_MIN_LENGTH on the server (src/server/auth/auth.ts); the server decides. */
+const PASSWORD_MIN = 8;
+
+export default function SignUp() {
+  const { t, locale } = useI18n();
+  const localePath = useLocalePath();
+  const navigate = useNavigate();
+  const form = useApiForm();
+  const [name, setName] = useState('');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+
+  const [before, after] = t('auth.signUp.legal', { terms: '\u0000', privacy: '\u0001' }).split('\u0000');
+  const [middle, end] = (after ?? '').split('\u0001');
+
+  return (
+    <div className="mx-auto max-w-md px-4 py-12">
+      <Card className="p-6 sm:p-8">
+        <h1 className="text-2xl font-bold">{t('auth.signUp.heading')}</h1>
+        <form
+          className="mt-6 grid gap-4"
+          noValidate
+          onSubmit={(event) => {
+            event.preventDefault();
+            void form
+              .submit(() => apiFetch('/api/auth/sign-up/email', { body: { name, email, password, locale }, locale }))
+              .then((ok) => {
+                if (ok !== undefined) void navigate(localePath('/dashboard'));
+              });
+          }}
+        >
+          {form.formError ? <Alert tone="error">{form.formError}</Alert> : null}
+          <Field id="name" label={t('auth.name')} error={form.fieldErrors.name}>
+            {(props) => <Input {...props} name="name" autoComplete="name" required value={name} onChange={(e) => setName(e.target.value)} />}
+          </Field>
+          <Field id="email" label={t('auth.email')} error={form.fieldErrors.email}>
+            {(props) => (
+              <Input {...props} name="email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
+            )}
+          </Field>
+          <Field
+            id="password"
+            label={t('auth.password')}
+            error={form.fieldErrors.password}
+            hint={t('auth.passwordHint', { min: PASSWORD_MIN })}
+          >
+            {(props) => (
+              <Input
+                {...props}
+                name="password"
+                type="password"
+                autoComplete="new-password"
+                minLength={PASSWORD_MIN}
+                required
+                value={password}
+                onChange={(e) => setPassword(e.target.value)}
+              />
+            )}
+          </Field>
+          <Button type="submit" disabled={form.busy} className="w-full">
+            {form.busy ? t('auth.working') : t('auth.signUp.submit')}
+          </Button>
+          <p className="text-xs text-muted-foreground">
+            {before}
+            <Link to={localePath('/terms')} className="underline underline-offset-2">
+              {t('nav.terms')}
+            </Link>
+            {middle}
+            <Link to={localePath('/privacy')} className="underline underline-offset-2">
+              {t('nav.privacy')}
+            </Link>
+            {end}
+          </p>
+        </form>
+        <p className="mt-6 text-center text-sm text-muted-foreground">
+          {t('auth.signUp.haveAccount')}{' '}
+          <Link to={localePath('/sign-in')} className="text-primary underline underline-offset-4">
+            {t('auth.signUp.signInInstead')}
+          </Link>
+        </p>
+      </Card>
+    </div>
+  );
+}
