@@ -9,4 +9,8 @@ export default {
   // they are rendered once at build time and served from memory (see
   // src/server/pages/prerendered.ts). Everything else renders per request.
   prerender: prerenderPaths,
+  // The route table is small (a few hundred bytes), so each page carries all
+  // of it instead of computing a partial manifest per request and fetching
+  // the rest on navigation.
+  routeDiscovery: { mode: 'initial' },
 } satisfies Config;

@@ -13,8 +13,14 @@ const file = path.resolve(import.meta.dirname, '../src/i18n/messages', `${locale
 const current = JSON.parse(readFileSync(file, 'utf8'));
 const additions = JSON.parse(readFileSync(additionsFile, 'utf8'));
 const merged = { ...current, ...additions };
-const sorted = Object.fromEntries(Object.keys(merged).sort().map((k) => [k, merged[k]]));
+const sorted = Object.fromEntries(
+  Object.keys(merged)
+    .sort()
+    .map((k) => [k, merged[k]]),
+);
 const tmp = `${file}.${process.pid}.tmp`;
 writeFileSync(tmp, `${JSON.stringify(sorted, null, 2)}\n`);
 renameSync(tmp, file);
-console.log(`${locale}: ${Object.keys(additions).length} keys merged, ${Object.keys(sorted).length} in total`);
+console.log(
+  `${locale}: ${Object.keys(additions).length} keys merged, ${Object.keys(sorted).length} in total`,
+);

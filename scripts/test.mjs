@@ -60,7 +60,9 @@ if (chromium) {
   }
   run('e2e', ['--project', 'e2e'], { CHROMIUM_PATH: chromium });
 } else {
-  console.log('\nNo Chromium found (set CHROMIUM_PATH or install Debian\'s chromium): skipping browser journeys');
+  console.log(
+    "\nNo Chromium found (set CHROMIUM_PATH or install Debian's chromium): skipping browser journeys",
+  );
 }
 
 console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);

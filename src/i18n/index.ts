@@ -1,55 +1,53 @@
 /**
- * Messages for every language the platform speaks.
+ * Languages and message formatting, for both server and browser.
  *
- * Each file in ./messages is one language, named by its BCP 47 tag. Adding a
- * language is adding one file: it is picked up here, by the router (URL
- * prefixes), by the language switcher and by the completeness test.
- * English is the reference: its keys define `MessageKey`.
+ * Each file in ./messages is one language, named by its BCP 47 tag; adding a
+ * language is adding one file. This module lists the languages (the glob is
+ * lazy, so no message text enters the browser bundle through it); the texts
+ * reach the browser through route loaders, per page and per language (see
+ * ./server.ts and src/web/lib/i18n.tsx). English defines the keys.
  */
 import type en from './messages/en.json';
 
 export type MessageKey = keyof typeof en;
-export type Messages = Record<MessageKey, string>;
+export type Messages = Partial<Record<MessageKey, string>>;
+export type MessageVars = Record<string, string | number>;
+export type Translator = (key: MessageKey, vars?: MessageVars) => string;
 
-const files = import.meta.glob<Messages>('./messages/*.json', {
-  eager: true,
-  import: 'default',
-});
-
-export const messagesByLocale: Record<string, Messages> = Object.fromEntries(
-  Object.entries(files).map(([path, messages]) => [
-    path.replace(/^.*\/([^/]+)\.json$/, '$1'),
-    messages,
-  ]),
-);
+const files = import.meta.glob('./messages/*.json');
 
 export const defaultLocale = 'en';
 /** Locales sorted with the default first, so it wins language negotiation ties. */
-export const locales: readonly string[] = Object.keys(messagesByLocale).sort((a, b) =>
-  a === defaultLocale ? -1 : b === defaultLocale ? 1 : a.localeCompare(b),
-);
+export const locales: readonly string[] = Object.keys(files)
+  .map((path) => path.replace(/^.*\/([^/]+)\.json$/, '$1'))
+  .sort((a, b) => (a === defaultLocale ? -1 : b === defaultLocale ? 1 : a.localeCompare(b)));
 export type Locale = string;
 
 export function isLocale(value: unknown): value is Locale {
-  return typeof value === 'string' && Object.hasOwn(messagesByLocale, value);
+  return typeof value === 'string' && locales.includes(value);
 }
 
-export type MessageVars = Record<string, string | number>;
-
-/** Looks a message up and fills `{name}` placeholders. Falls back to English. */
-export function translate(locale: Locale, key: MessageKey, vars?: MessageVars): string {
-  const template =
-    messagesByLocale[locale]?.[key] ?? messagesByLocale[defaultLocale]?.[key] ?? key;
+/** Fills `{name}` placeholders; unknown ones stay as they are. */
+export function formatMessage(template: string, vars?: MessageVars): string {
   if (!vars) return template;
   return template.replace(/\{(\w+)\}/g, (match, name: string) =>
     Object.hasOwn(vars, name) ? String(vars[name]) : match,
   );
 }
 
-export type Translator = (key: MessageKey, vars?: MessageVars) => string;
-
-export function translator(locale: Locale): Translator {
-  return (key, vars) => translate(locale, key, vars);
+/**
+ * A translator over one or more message sets (looked up in order, without
+ * copying them together); a missing key shows as itself (tests catch it).
+ */
+export function createTranslator(messages: Messages | readonly Messages[]): Translator {
+  const sets: readonly Messages[] = Array.isArray(messages) ? messages : [messages as Messages];
+  return (key, vars) => {
+    for (const set of sets) {
+      const template = set[key];
+      if (template !== undefined) return formatMessage(template, vars);
+    }
+    return key;
+  };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { defaultLocale, locales, messagesByLocale, negotiateLocale, translate } from './index';
+import { defaultLocale, locales, negotiateLocale } from './index';
+import { messagesByLocale, messagesFor, translate } from './server';
 
 const reference = messagesByLocale[defaultLocale]!;
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
@@ -23,7 +24,8 @@ describe('messages files', () => {
   it.each(locales)('%s uses the same placeholders as English', (locale) => {
     const messages = messagesByLocale[locale]!;
     const mismatched = Object.keys(reference).filter(
-      (key) => JSON.stringify(placeholders(messages[key as keyof typeof messages] ?? '')) !==
+      (key) =>
+        JSON.stringify(placeholders(messages[key as keyof typeof messages] ?? '')) !==
         JSON.stringify(placeholders(reference[key as keyof typeof reference])),
     );
     expect(mismatched).toEqual([]);
@@ -59,5 +61,14 @@ describe('negotiateLocale', () => {
     ['', undefined],
   ])('%s -> %s', (header, expected) => {
     expect(negotiateLocale(header)).toBe(expected);
+  });
+});
+
+describe('messagesFor', () => {
+  it('gives only the asked namespaces, in the asked language', () => {
+    const messages = messagesFor('zh', ['nav']);
+    expect(Object.keys(messages).length).toBeGreaterThan(5);
+    expect(Object.keys(messages).every((k) => k.startsWith('nav.'))).toBe(true);
+    expect(messages['nav.faq']).toBe('常见问题');
   });
 });

@@ -8,6 +8,7 @@
  * Errors of every kind end in one place (onError) as the one error shape.
  */
 import { getConnInfo } from '@hono/node-server/conninfo';
+import { requestLog } from './http/request-log';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { getCookie } from 'hono/cookie';
@@ -39,8 +40,7 @@ export function createApp(deps: AppDeps, pages?: PagesOptions): Hono<AppEnv> {
       }
     }),
   );
-  app.use(securityHeaders({ https: config.secureCookies, dev: config.env === 'development' }));
-  app.use(cookieGuard());
+  app.use(securityHeaders({ https: config.secureCookies }));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }, 200, { 'cache-control': 'no-store' }));
   app.get('/readyz', async (c) => {
@@ -49,18 +49,18 @@ export function createApp(deps: AppDeps, pages?: PagesOptions): Hono<AppEnv> {
     try {
       if (!(await deps.database.isReady())) database = 'not_migrated';
     } catch (error) {
-      c.get('log').warn({ err: error }, 'readiness: database check failed');
+      requestLog(c).warn({ err: error }, 'readiness: database check failed');
       database = 'unreachable';
     }
     const ready = !draining && database === 'ok';
-    return c.json(
-      { status: ready ? 'ready' : 'not_ready', database, draining },
-      ready ? 200 : 503,
-      { 'cache-control': 'no-store' },
-    );
+    return c.json({ status: ready ? 'ready' : 'not_ready', database, draining }, ready ? 200 : 503, {
+      'cache-control': 'no-store',
+    });
   });
 
   const api = new Hono<AppEnv>();
+  // Everything below /healthz and /readyz may set cookies: the registry guard applies.
+  api.use(cookieGuard());
   api.use(
     bodyLimit({
       maxSize: config.bodyLimitBytes,
@@ -90,6 +90,7 @@ export function createApp(deps: AppDeps, pages?: PagesOptions): Hono<AppEnv> {
   });
 
   if (pages) {
+    app.use('*', cookieGuard());
     app.all('*', pagesHandler(deps, pages));
   } else {
     app.all('*', () => {
@@ -102,10 +103,16 @@ export function createApp(deps: AppDeps, pages?: PagesOptions): Hono<AppEnv> {
     if (error instanceof HTTPException) {
       const status = error.status;
       const code =
-        status === 413 ? 'payload_too_large' : status === 404 ? 'not_found' : status < 500 ? 'validation_failed' : 'internal';
+        status === 413
+          ? 'payload_too_large'
+          : status === 404
+            ? 'not_found'
+            : status < 500
+              ? 'validation_failed'
+              : 'internal';
       return errorResponse(c, new AppError(code));
     }
-    (c.get('log') ?? deps.logger).error({ err: error }, 'unhandled error');
+    requestLog(c).error({ err: error }, 'unhandled error');
     return errorResponse(c, new AppError('internal'));
   });
   app.notFound((c) => errorResponse(c, new AppError('not_found')));

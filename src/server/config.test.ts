@@ -39,9 +39,9 @@ describe('loadConfig', () => {
   });
 
   it('names every bad variable in one error', () => {
-    expect(() => loadConfig({ DATA_DIR: dataDir(), PORT: 'eighty', DATABASE_URL: 'mysql://x', APP_SECRET: 'short' })).toThrow(
-      ConfigError,
-    );
+    expect(() =>
+      loadConfig({ DATA_DIR: dataDir(), PORT: 'eighty', DATABASE_URL: 'mysql://x', APP_SECRET: 'short' }),
+    ).toThrow(ConfigError);
     try {
       loadConfig({ DATA_DIR: dataDir(), PORT: 'eighty', DATABASE_URL: 'mysql://x', APP_SECRET: 'short' });
     } catch (error) {

@@ -27,10 +27,7 @@ export const redactedPaths = [
   'res.headers["set-cookie"]',
 ];
 
-export function createLogger(options: {
-  level: string;
-  destination?: pino.DestinationStream;
-}): Logger {
+export function createLogger(options: { level: string; destination?: pino.DestinationStream }): Logger {
   return pino(
     {
       level: options.level,

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import { createApp } from './app';
+import { nodeSecurityHeaders } from './http/security-headers';
 import { createAuth } from './auth/auth';
 import { loadConfig, type Config } from './config';
 import { openDatabase, type Database } from './db/client';
@@ -53,7 +54,9 @@ export async function startServer(options: {
   };
   const app = createApp(deps, await options.pages(config));
   const honoListener = getRequestListener(app.fetch);
+  const headers = nodeSecurityHeaders({ https: config.secureCookies });
   const listener: RequestListener = (req, res) => {
+    for (const [name, value] of headers) res.setHeader(name, value);
     void honoListener(req, res);
   };
   const server: Server = createServer(options.wrapListener ? options.wrapListener(listener) : listener);

@@ -16,7 +16,14 @@ describe('consent cookie format', () => {
   });
 
   it('rejects malformed values', () => {
-    for (const value of ['', 'x', '1.short.-.1', '1.AbCdEfGhIjKlMnOpQrSt.z.1', '1.AbCdEfGhIjKlMnOpQrSt.f', 'a.AbCdEfGhIjKlMnOpQrSt.f.1']) {
+    for (const value of [
+      '',
+      'x',
+      '1.short.-.1',
+      '1.AbCdEfGhIjKlMnOpQrSt.z.1',
+      '1.AbCdEfGhIjKlMnOpQrSt.f',
+      'a.AbCdEfGhIjKlMnOpQrSt.f.1',
+    ]) {
       expect(parseConsent(value)).toBeUndefined();
     }
   });

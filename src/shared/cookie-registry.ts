@@ -84,6 +84,7 @@ export const cookieRegistry: readonly RegistryEntry[] = [
     maxAgeSeconds: 365 * DAY,
     party: 'first',
     writer: 'server',
+    httpOnly: true,
     hostPrefix: true,
   },
   {

@@ -11,15 +11,19 @@ import {
   type LinksFunction,
 } from 'react-router';
 import type { Route } from './+types/root';
-import { isLocale, negotiateLocale, translate, defaultLocale } from '../i18n';
+import { createTranslator, defaultLocale, isLocale, negotiateLocale } from '../i18n';
+import { languageNames } from '../i18n/server';
 import { cookieName } from '../shared/cookie-registry';
-import { parseTheme, readCookie } from '../shared/theme';
+import { parseTheme, readCookie, type Theme } from '../shared/theme';
 import { appContext } from './app-context';
 import { CookieBanner, CookiePreferencesDialog } from './components/consent/cookie-banner';
+import { useLinkInterception } from './components/ui/app-link';
 import { SiteFooter } from './components/site/site-footer';
 import { SiteHeader } from './components/site/site-header';
 import { ConsentProvider } from './lib/consent';
 import { I18nProvider } from './lib/i18n';
+import { pageMessages, shellNamespaces } from './lib/messages.server';
+import { parseMessages } from './lib/meta';
 import { ThemeProvider } from './lib/theme';
 import stylesheet from './app.css?url';
 
@@ -28,17 +32,23 @@ export const links: LinksFunction = () => [
   { rel: 'icon', href: '/favicon.svg', type: 'image/svg+xml' },
 ];
 
-export async function loader({ request, context }: Route.LoaderArgs) {
+export async function loader({ request, context, params }: Route.LoaderArgs) {
   const app = context.get(appContext);
-  const url = new URL(request.url);
-  const first = url.pathname.split('/')[1];
-  const locale = isLocale(first)
-    ? first
+  // Every loader of a match gets the leaf's params, so `lang` is here for all
+  // pages under /:lang (also for `.data` requests, whose URL ends in `.data`).
+  const lang = (params as { lang?: string }).lang;
+  const locale = isLocale(lang)
+    ? lang
     : (negotiateLocale(request.headers.get('accept-language')) ?? defaultLocale);
-  const theme = parseTheme(readCookie(request.headers.get('cookie'), cookieName('theme', app?.secureCookies ?? false)));
-  const session = app ? await app.getSession() : null;
+  const theme = parseTheme(
+    readCookie(request.headers.get('cookie'), cookieName('theme', app?.secureCookies ?? false)),
+  );
+  // A failing session lookup (database down) must not take public pages with it.
+  const session = app ? await app.getSession().catch(() => null) : null;
   return data({
     locale,
+    languageNames: languageNames(),
+    messages: pageMessages(locale, shellNamespaces),
     theme,
     user: session ? { name: session.user.name, email: session.user.email, role: session.user.role } : null,
   });
@@ -46,10 +56,21 @@ export async function loader({ request, context }: Route.LoaderArgs) {
 
 export type RootData = Awaited<ReturnType<typeof loader>>['data'];
 
+/**
+ * In the browser the theme is whatever <html> already says: the server wrote
+ * it into the first HTML (prerendered pages get it patched in, so their
+ * embedded loader data still says "system"), and the toggle updates it in
+ * place. Rendering from loader data there would undo both.
+ */
+function currentTheme(fromLoader: Theme | undefined): Theme {
+  if (typeof document !== 'undefined') return parseTheme(document.documentElement.dataset.theme);
+  return fromLoader ?? 'system';
+}
+
 export function Layout({ children }: { children: React.ReactNode }) {
   const root = useRouteLoaderData<typeof loader>('root');
   const locale = root?.locale ?? defaultLocale;
-  const theme = root?.theme ?? 'system';
+  const theme = currentTheme(root?.theme);
   return (
     <html lang={locale} data-theme={theme} className={theme === 'system' ? undefined : theme}>
       <head>
@@ -69,14 +90,16 @@ export function Layout({ children }: { children: React.ReactNode }) {
 }
 
 function Shell({ children }: { children: React.ReactNode }) {
+  useLinkInterception();
   const root = useRouteLoaderData<typeof loader>('root');
   const locale = root?.locale ?? defaultLocale;
+  const t = createTranslator(parseMessages(root?.messages));
   return (
-    <I18nProvider locale={locale}>
+    <I18nProvider locale={locale} languageNames={root?.languageNames ?? {}}>
       <ConsentProvider locale={locale}>
         <ThemeProvider initial={root?.theme ?? 'system'}>
           <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:p-2">
-            {translate(locale, 'nav.skipToContent')}
+            {t('nav.skipToContent')}
           </a>
           <SiteHeader user={root?.user ?? null} />
           <main id="main" className="flex-1">
@@ -103,19 +126,18 @@ export function ErrorBoundary() {
   const error = useRouteError();
   const root = useRouteLoaderData<typeof loader>('root');
   const locale = root?.locale ?? defaultLocale;
+  const t = createTranslator(parseMessages(root?.messages));
   const notFound = isRouteErrorResponse(error) && error.status === 404;
-  const title = translate(locale, notFound ? 'notFound.title' : 'error.page.title');
+  const title = t(notFound ? 'notFound.title' : 'error.page.title');
   return (
     <Shell>
-      <title>{`${title} · ${translate(locale, 'site.name')}`}</title>
+      <title>{`${title} · ${t('site.name')}`}</title>
       <section className="mx-auto max-w-xl px-4 py-24 text-center">
         <p className="text-sm font-semibold text-primary">{notFound ? '404' : '500'}</p>
         <h1 className="mt-2 text-3xl font-bold">{title}</h1>
-        <p className="mt-4 text-muted-foreground">
-          {translate(locale, notFound ? 'notFound.body' : 'error.page.body')}
-        </p>
+        <p className="mt-4 text-muted-foreground">{t(notFound ? 'notFound.body' : 'error.page.body')}</p>
         <a href={`/${locale}`} className="mt-8 inline-block text-primary underline underline-offset-4">
-          {translate(locale, 'notFound.home')}
+          {t('notFound.home')}
         </a>
       </section>
     </Shell>

@@ -21,7 +21,11 @@ export async function createTestDatabase(): Promise<Database> {
   await admin.connect();
   await admin.query(`create database ${name} template ${TEMPLATE_DB_NAME}`);
   await admin.end();
-  const database = await openDatabase({ driver: 'postgres', url: withDatabaseName(target.url, name), poolSize: 4 });
+  const database = await openDatabase({
+    driver: 'postgres',
+    url: withDatabaseName(target.url, name),
+    poolSize: 4,
+  });
   return {
     ...database,
     close: async () => {

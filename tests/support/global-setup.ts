@@ -19,7 +19,10 @@ export default async function setup(project: TestProject) {
     await admin.query(`drop database if exists ${TEMPLATE_DB_NAME} with (force)`);
     await admin.query(`create database ${TEMPLATE_DB_NAME}`);
     await admin.end();
-    const template = await openDatabase({ driver: 'postgres', url: withDatabaseName(postgresUrl, TEMPLATE_DB_NAME) });
+    const template = await openDatabase({
+      driver: 'postgres',
+      url: withDatabaseName(postgresUrl, TEMPLATE_DB_NAME),
+    });
     await template.migrate();
     await template.close();
     project.provide('testDatabase', { driver: 'postgres', url: postgresUrl });

@@ -34,7 +34,10 @@ describe('sign up', () => {
     expect(body).not.toHaveProperty('token');
     expect(body.user).toMatchObject({ email, name: 'Ada', emailVerified: false });
     expect(JSON.stringify(body)).not.toContain('password');
-    const session = response.headers.getSetCookie().map(parseSetCookie).find((c) => c.name === 'session');
+    const session = response.headers
+      .getSetCookie()
+      .map(parseSetCookie)
+      .find((c) => c.name === 'session');
     expect(session).toMatchObject({ httpOnly: true, sameSite: 'lax', path: '/' });
     expect(session?.domain).toBeUndefined();
     const [row] = await t.database.db.select().from(users).where(eq(users.email, email));
@@ -77,7 +80,9 @@ describe('sign up', () => {
       headers: { 'accept-language': 'zh' },
     });
     expect(response.status).toBe(400);
-    const body = (await response.json()) as { error: { code: string; fields: { field: string; message: string }[] } };
+    const body = (await response.json()) as {
+      error: { code: string; fields: { field: string; message: string }[] };
+    };
     expect(body.error.code).toBe('validation_failed');
     expect(body.error.fields).toEqual(
       expect.arrayContaining([
@@ -138,7 +143,9 @@ describe('sign in and out', () => {
 
   it('gives a wrong password exactly the same answer as an unknown email', async () => {
     const { email } = await signUp(t);
-    const wrong = await t.request('/api/auth/sign-in/email', { json: { email, password: 'not the password' } });
+    const wrong = await t.request('/api/auth/sign-in/email', {
+      json: { email, password: 'not the password' },
+    });
     const unknown = await t.request('/api/auth/sign-in/email', {
       json: { email: uniqueEmail('ghost'), password: 'not the password' },
     });
@@ -149,8 +156,13 @@ describe('sign in and out', () => {
 
   it('signs out: the old session cookie no longer works', async () => {
     const { cookie } = await signUp(t);
+    const before = t.logs.length;
     const out = await t.request('/api/auth/sign-out', { method: 'POST', json: {}, headers: { cookie } });
     expect(out.status).toBe(200);
+    const cleared = out.headers.getSetCookie();
+    expect(cleared.map((c) => c.split('=')[0])).toContain('session');
+    expect(cleared.every((c) => /Max-Age=0/.test(c))).toBe(true);
+    expect(t.logs.slice(before).filter((l) => l.includes('"level":"error"'))).toEqual([]);
     const session = await t.request('/api/auth/get-session', { headers: { cookie } });
     expect(await session.json()).toBeNull();
   });

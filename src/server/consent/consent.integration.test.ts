@@ -29,7 +29,10 @@ describe('POST /api/consent', () => {
     const response = await t.request('/api/consent', { json: { action: 'accept_all' } });
     expect(response.status).toBe(200);
     const { header, state } = consentCookie(response);
-    expect(state).toMatchObject({ version: COOKIE_POLICY_VERSION, granted: ['performance', 'functional', 'analytics'] });
+    expect(state).toMatchObject({
+      version: COOKIE_POLICY_VERSION,
+      granted: ['performance', 'functional', 'analytics'],
+    });
     expect(header).toMatch(/Max-Age=15724800/); // 182 days: asked again after 6 months
     expect(header).toMatch(/SameSite=Lax/);
     const records = await recordsFor(state!.consentId);
@@ -73,7 +76,10 @@ describe('POST /api/consent', () => {
     const { state } = consentCookie(withdrawn);
     expect(state?.consentId).toBe(accepted?.consentId);
     expect(state?.granted).toEqual([]);
-    const deletions = withdrawn.headers.getSetCookie().filter((c) => /Max-Age=0/.test(c)).map((c) => c.split('=')[0]);
+    const deletions = withdrawn.headers
+      .getSetCookie()
+      .filter((c) => /Max-Age=0/.test(c))
+      .map((c) => c.split('=')[0]);
     expect(deletions.sort()).toEqual(['locale', 'theme']);
     const records = await recordsFor(accepted!.consentId);
     expect(records.map((r) => r.action).sort()).toEqual(['accept_all', 'withdraw']);
@@ -90,7 +96,9 @@ describe('POST /api/consent', () => {
 
   it('refuses an unknown action or category with a field error and records nothing', async () => {
     const before = await t.database.db.select().from(consentRecords);
-    const response = await t.request('/api/consent', { json: { action: 'accept_some', categories: ['ads'] } });
+    const response = await t.request('/api/consent', {
+      json: { action: 'accept_some', categories: ['ads'] },
+    });
     expect(response.status).toBe(400);
     const body = (await response.json()) as { error: { fields: { field: string }[] } };
     expect(body.error.fields.map((f) => f.field).sort()).toEqual(['action', 'categories.0']);
@@ -128,6 +136,13 @@ describe('the cookie registry guard', () => {
     const granted = `${COOKIE_POLICY_VERSION}.abcdefghijklmnopqrstuv.f.${Math.floor(Date.now() / 1000)}`;
     const withConsent = await appSetting(['locale=zh; Path=/'], granted).request('/');
     expect(withConsent.headers.getSetCookie()).toHaveLength(1);
+  });
+
+  it('drops the deletion of a cookie it never declared, without an error', async () => {
+    const before = t.logs.length;
+    const response = await appSetting(['better-auth.session_data=; Max-Age=0; Path=/']).request('/');
+    expect(response.headers.getSetCookie()).toEqual([]);
+    expect(t.logs.slice(before).some((l) => l.includes('"level":"error"'))).toBe(false);
   });
 
   it('always lets a declared cookie be deleted', async () => {

@@ -7,7 +7,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
-import { translate, type MessageKey } from '../../i18n';
+import type { MessageKey } from '../../i18n';
+import { translate } from '../../i18n/server';
 import { consentActions, parseConsent, serializeConsent, type ConsentState } from '../../shared/consent';
 import {
   CONSENT_MAX_AGE_SECONDS,
@@ -98,11 +99,9 @@ export function consentRoutes(deps: AppDeps) {
         deleteCookie(c, wireName, { path: '/', secure });
       }
     }
-    return c.json(
-      { consent: { version: state.version, granted, decidedAt: state.decidedAt } },
-      200,
-      { 'cache-control': 'no-store' },
-    );
+    return c.json({ consent: { version: state.version, granted, decidedAt: state.decidedAt } }, 200, {
+      'cache-control': 'no-store',
+    });
   });
   return app;
 }

@@ -40,7 +40,9 @@ describe('POST /api/contact', () => {
       ip: '192.0.2.3',
     });
     expect(response.status).toBe(400);
-    const body = (await response.json()) as { error: { message: string; fields: { field: string; message: string }[] } };
+    const body = (await response.json()) as {
+      error: { message: string; fields: { field: string; message: string }[] };
+    };
     expect(body.error.message).toBe('部分字段无效，请检查后重试。');
     expect(body.error.fields).toEqual([
       { field: 'name', message: '此项为必填项。' },

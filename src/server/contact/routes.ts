@@ -4,6 +4,7 @@
  * learn nothing, but nothing is stored.
  */
 import { Hono } from 'hono';
+import { requestLog } from '../http/request-log';
 import { z } from 'zod';
 import { getCurrentSession } from '../auth/get-session';
 import type { AppDeps, AppEnv } from '../http/context';
@@ -31,7 +32,7 @@ export function contactRoutes(deps: AppDeps) {
     );
     const body = await parseJsonBody(c, contactBody);
     if (body.website) {
-      c.get('log').info('contact honeypot filled; message dropped');
+      requestLog(c).info('contact honeypot filled; message dropped');
       return c.json({ ok: true }, 201);
     }
     const current = await getCurrentSession(deps, c.req.raw.headers);

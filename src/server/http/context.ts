@@ -18,7 +18,9 @@ export interface AppDeps {
 
 export interface AppVariables {
   requestId: string;
-  log: Logger;
+  /** Set by requestLog() on first use; read it through requestLog(c). */
+  log: Logger | undefined;
+  baseLog: Logger;
   clientIp: string;
   /** Language for messages of this request: Accept-Language, else the locale cookie, else English. */
   locale: string;

@@ -6,6 +6,7 @@
  * so tests catch them.
  */
 import type { MiddlewareHandler } from 'hono';
+import { requestLog } from './request-log';
 import { allows } from '../../shared/consent';
 import { findRegistryEntry } from '../../shared/cookie-registry';
 import type { AppEnv } from './context';
@@ -23,12 +24,17 @@ export function cookieGuard(): MiddlewareHandler<AppEnv> {
     for (const header of setCookies) {
       const name = header.slice(0, header.indexOf('=')).trim();
       const entry = findRegistryEntry('cookie', name);
+      if (!entry && isDeletion(header)) {
+        // Libraries clear cookies they might have set (Better Auth's cookie
+        // cache on sign-out); we never set them, so there is nothing to clear.
+        continue;
+      }
       if (!entry) {
-        c.get('log').error({ cookie: name }, 'refused a cookie the registry does not declare');
+        requestLog(c).error({ cookie: name }, 'refused a cookie the registry does not declare');
         continue;
       }
       if (!isDeletion(header) && !allows(c.get('consent'), entry.category)) {
-        c.get('log').warn({ cookie: name }, 'refused a cookie without consent for its category');
+        requestLog(c).warn({ cookie: name }, 'refused a cookie without consent for its category');
         continue;
       }
       kept.push(header);

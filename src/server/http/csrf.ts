@@ -11,7 +11,10 @@ import type { AppEnv } from './context';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-export function csrfGuard(options: { publicOrigin: string; exemptPrefixes: string[] }): MiddlewareHandler<AppEnv> {
+export function csrfGuard(options: {
+  publicOrigin: string;
+  exemptPrefixes: string[];
+}): MiddlewareHandler<AppEnv> {
   const allowed = new URL(options.publicOrigin).origin;
   return async (c, next) => {
     if (SAFE_METHODS.has(c.req.method)) return next();

@@ -5,7 +5,8 @@
  */
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import { translate, type MessageKey } from '../../i18n';
+import type { MessageKey } from '../../i18n';
+import { translate } from '../../i18n/server';
 import { AppError, type FieldError } from '../errors';
 import type { AppEnv } from './context';
 
@@ -77,10 +78,7 @@ export function fieldErrorsFromZod(error: z.ZodError, input?: unknown): FieldErr
 }
 
 /** Parses a JSON body against a schema; bad JSON and bad fields become localized 400s. */
-export async function parseJsonBody<T extends z.ZodType>(
-  c: Context<AppEnv>,
-  schema: T,
-): Promise<z.infer<T>> {
+export async function parseJsonBody<T extends z.ZodType>(c: Context<AppEnv>, schema: T): Promise<z.infer<T>> {
   const contentType = c.req.header('content-type') ?? '';
   if (!/^application\/json\b/i.test(contentType)) throw new AppError('unsupported_media_type');
   let raw: unknown;

@@ -29,13 +29,16 @@ export async function hitRateLimit(
   const windowMs = rule.windowSeconds * 1000;
   const windowStart = Math.floor(now.getTime() / windowMs) * windowMs;
   const key = `${rule.name}:${subject}`;
-  const [row] = await queryRows<{ count: number }>(db, sql`
+  const [row] = await queryRows<{ count: number }>(
+    db,
+    sql`
     insert into rate_limit_hits (key, window_start, count) values (${key}, ${windowStart}, 1)
     on conflict (key) do update set
       count = case when rate_limit_hits.window_start = excluded.window_start
                    then rate_limit_hits.count + 1 else 1 end,
       window_start = excluded.window_start
-    returning count`);
+    returning count`,
+  );
   const count = Number(row?.count ?? 1);
   return {
     allowed: count <= rule.max,

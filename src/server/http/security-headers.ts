@@ -1,9 +1,9 @@
 /**
- * Security headers on every response. Responses that set no CSP of their own
- * get a strict one without inline scripts. Pages rendered per request set a
- * CSP with a nonce for React Router's inline scripts (pages/handler.ts);
- * prerendered pages use hashes of their scripts (pages/prerendered.ts), so
- * their bytes can be cached and precompressed.
+ * Security headers. Every response gets the short defaults below; pages add
+ * the document headers and their own CSP: with a nonce for React Router's
+ * inline scripts when rendered per request (pages/handler.ts), with hashes
+ * of their scripts when prerendered (pages/prerendered.ts), so their bytes
+ * can be cached and precompressed.
  */
 import { randomBytes } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
@@ -32,7 +32,11 @@ export function contentSecurityPolicy(options: {
   return directives.join('; ');
 }
 
-export function staticSecurityHeaders(https: boolean): Record<string, string> {
+/**
+ * Headers for documents (HTML pages): everything a browser applies to a page.
+ * Set by the pages handler together with the page's own CSP.
+ */
+export function documentSecurityHeaders(https: boolean): Record<string, string> {
   const headers: Record<string, string> = {
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'strict-origin-when-cross-origin',
@@ -42,6 +46,22 @@ export function staticSecurityHeaders(https: boolean): Record<string, string> {
     'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=(), usb=()',
   };
   if (https) headers['strict-transport-security'] = 'max-age=31536000; includeSubDomains';
+  return headers;
+}
+
+/**
+ * Headers for everything else (JSON, assets, redirects): nothing there may run
+ * or embed anything, so the policy is "none" (OWASP REST guidance) and short,
+ * which matters on cheap responses where header bytes dominate.
+ */
+export function defaultSecurityHeaders(options: { https: boolean }): Record<string, string> {
+  const headers: Record<string, string> = {
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'content-security-policy':
+      "default-src 'none'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+  };
+  if (options.https) headers['strict-transport-security'] = 'max-age=31536000; includeSubDomains';
   return headers;
 }
 
@@ -64,14 +84,24 @@ export function createNonce(): string {
   return nonce;
 }
 
-export function securityHeaders(options: { https: boolean; dev: boolean }): MiddlewareHandler<AppEnv> {
-  const fixed = Object.entries({
-    ...staticSecurityHeaders(options.https),
-    'content-security-policy': contentSecurityPolicy({ scriptSources: [], ...options }),
-  });
+/**
+ * Behind the Node listener (production and the dev server) the defaults are
+ * set on the ServerResponse before the app runs (`applyToNodeResponse`):
+ * Node merges them into writeHead with the app's own headers taking
+ * precedence, at a fraction of the cost of editing a fetch Headers object
+ * per response. Without a Node response (in-process tests, other runtimes)
+ * this middleware adds them instead.
+ */
+export function securityHeaders(options: { https: boolean }): MiddlewareHandler<AppEnv> {
+  const fixed = Object.entries(defaultSecurityHeaders(options));
   return async (c, next) => {
     await next();
+    if ((c.env as { outgoing?: unknown } | undefined)?.outgoing) return;
     const headers = c.res.headers;
     for (const [name, value] of fixed) if (!headers.has(name)) headers.set(name, value);
   };
+}
+
+export function nodeSecurityHeaders(options: { https: boolean }): [string, string][] {
+  return Object.entries(defaultSecurityHeaders(options));
 }

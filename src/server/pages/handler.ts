@@ -5,7 +5,6 @@
  */
 import path from 'node:path';
 import type { Context, Handler } from 'hono';
-import { getCookie } from 'hono/cookie';
 import { createRequestHandler, RouterContextProvider, type ServerBuild } from 'react-router';
 import { isLocale } from '../../i18n';
 import { allows } from '../../shared/consent';
@@ -14,7 +13,8 @@ import { parseTheme } from '../../shared/theme';
 import { appContext } from '../../web/app-context';
 import { getCurrentSession } from '../auth/get-session';
 import type { AppDeps, AppEnv } from '../http/context';
-import { contentSecurityPolicy, createNonce } from '../http/security-headers';
+import { requestCookie } from '../http/request-headers';
+import { contentSecurityPolicy, createNonce, documentSecurityHeaders } from '../http/security-headers';
 import { loadPrerenderedPages, servePrerendered, type PrerenderedPage } from './prerendered';
 import { loadStaticAssets, serveStaticFile } from './static-assets';
 
@@ -34,8 +34,12 @@ export function pagesHandler(deps: AppDeps, options: PagesOptions): Handler<AppE
   const themeCookie = cookieName('theme', secure);
   const localeCookie = cookieName('locale', secure);
   const sessionCookie = cookieName('session', secure);
+  const documentHeaders = Object.entries(documentSecurityHeaders(secure));
 
-  let assets = new Map<string, ReturnType<typeof loadStaticAssets> extends Map<string, infer F> ? F : never>();
+  let assets = new Map<
+    string,
+    ReturnType<typeof loadStaticAssets> extends Map<string, infer F> ? F : never
+  >();
   let prerendered = new Map<string, PrerenderedPage>();
   if (options.clientDir && typeof options.build !== 'function') {
     assets = loadStaticAssets(options.clientDir);
@@ -55,7 +59,7 @@ export function pagesHandler(deps: AppDeps, options: PagesOptions): Handler<AppE
   function rememberLocale(c: Context<AppEnv>): string | undefined {
     const first = c.req.path.split('/')[1];
     if (!isLocale(first) || !allows(c.get('consent'), 'functional')) return undefined;
-    if (getCookie(c, localeCookie) === first) return undefined;
+    if (requestCookie(c, localeCookie) === first) return undefined;
     return `${localeCookie}=${first}; Max-Age=${ONE_YEAR}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
   }
 
@@ -66,8 +70,8 @@ export function pagesHandler(deps: AppDeps, options: PagesOptions): Handler<AppE
       const asset = assets.get(c.req.path);
       if (asset) return serveStaticFile(c, asset);
       const page = prerendered.get(c.req.path.replace(/\/$/, '') || '/');
-      if (page && getCookie(c, sessionCookie) === undefined) {
-        const response = servePrerendered(c, page, parseTheme(getCookie(c, themeCookie)));
+      if (page && requestCookie(c, sessionCookie) === undefined) {
+        const response = servePrerendered(c, page, parseTheme(requestCookie(c, themeCookie)));
         const locale = rememberLocale(c);
         if (locale) response.headers.append('set-cookie', locale);
         return response;
@@ -86,7 +90,15 @@ export function pagesHandler(deps: AppDeps, options: PagesOptions): Handler<AppE
       secureCookies: secure,
     });
     const response = await handleRequest(c.req.raw, context);
-    response.headers.set('content-security-policy', contentSecurityPolicy({ scriptSources: [`'nonce-${nonce}'`], https: secure, dev: options.mode === 'development' }));
+    for (const [name, value] of documentHeaders) response.headers.set(name, value);
+    response.headers.set(
+      'content-security-policy',
+      contentSecurityPolicy({
+        scriptSources: [`'nonce-${nonce}'`],
+        https: secure,
+        dev: options.mode === 'development',
+      }),
+    );
     if (localeSetCookie) response.headers.append('set-cookie', localeSetCookie);
     return response;
   };

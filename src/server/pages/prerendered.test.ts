@@ -9,7 +9,9 @@ describe('prerendered pages', () => {
 
   it('hashes each inline script (and no external one) for the CSP', () => {
     const hash = (s: string) => `'sha256-${createHash('sha256').update(s).digest('base64')}'`;
-    expect(inlineScriptHashes(html).sort()).toEqual([hash('window.__x = 1;'), hash('import("/assets/b.js");')].sort());
+    expect(inlineScriptHashes(html).sort()).toEqual(
+      [hash('window.__x = 1;'), hash('import("/assets/b.js");')].sort(),
+    );
   });
 
   it('puts the chosen theme class on <html> and leaves system alone', () => {

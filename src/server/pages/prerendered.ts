@@ -14,8 +14,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Context } from 'hono';
+import { requestHeader } from '../http/request-headers';
 import { themes, type Theme } from '../../shared/theme';
-import { contentSecurityPolicy } from '../http/security-headers';
+import { contentSecurityPolicy, documentSecurityHeaders } from '../http/security-headers';
 import { copy, encodedBody, type Compressible } from './static-assets';
 
 interface Variant extends Compressible {
@@ -24,7 +25,8 @@ interface Variant extends Compressible {
 
 export interface PrerenderedPage {
   variants: Record<Theme, Variant>;
-  csp: string;
+  /** Document security headers with this page's CSP (script hashes). */
+  securityHeaders: Record<string, string>;
 }
 
 const SYSTEM_MARKER = 'data-theme="system"';
@@ -70,7 +72,14 @@ export function loadPrerenderedPages(options: {
     ) as Record<Theme, Variant>;
     pages.set(urlPath, {
       variants,
-      csp: contentSecurityPolicy({ scriptSources: inlineScriptHashes(html), https: options.https, dev: false }),
+      securityHeaders: {
+        ...documentSecurityHeaders(options.https),
+        'content-security-policy': contentSecurityPolicy({
+          scriptSources: inlineScriptHashes(html),
+          https: options.https,
+          dev: false,
+        }),
+      },
     });
   }
   return pages;
@@ -84,12 +93,12 @@ export function servePrerendered(c: Context, page: PrerenderedPage, theme: Theme
     // Revalidate every time: cheap (ETag), and a new deploy shows at once.
     'cache-control': 'public, max-age=0, must-revalidate',
     vary: 'Accept-Encoding, Cookie',
-    'content-security-policy': page.csp,
+    ...page.securityHeaders,
   };
-  if (c.req.header('if-none-match') === variant.etag) {
+  if (requestHeader(c, 'if-none-match') === variant.etag) {
     return new Response(null, { status: 304, headers });
   }
-  const { body, encoding } = encodedBody(variant, c.req.header('accept-encoding'));
+  const { body, encoding } = encodedBody(variant, requestHeader(c, 'accept-encoding'));
   if (encoding) headers['content-encoding'] = encoding;
   return new Response(c.req.method === 'HEAD' ? null : body, { status: 200, headers });
 }

@@ -9,6 +9,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import type { Context } from 'hono';
+import { requestHeader } from '../http/request-headers';
 
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
@@ -113,8 +114,8 @@ export function serveStaticFile(c: Context, file: StaticFile): Response {
     'cache-control': file.cacheControl,
     vary: 'Accept-Encoding',
   };
-  if (c.req.header('if-none-match') === file.etag) return new Response(null, { status: 304, headers });
-  const { body, encoding } = encodedBody(file, c.req.header('accept-encoding'));
+  if (requestHeader(c, 'if-none-match') === file.etag) return new Response(null, { status: 304, headers });
+  const { body, encoding } = encodedBody(file, requestHeader(c, 'accept-encoding'));
   if (encoding) headers['content-encoding'] = encoding;
   return new Response(c.req.method === 'HEAD' ? null : body, { status: 200, headers });
 }

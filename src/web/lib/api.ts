@@ -37,7 +37,9 @@ export async function apiFetch<T>(
   const text = await response.text();
   const payload: unknown = text ? safeJson(text) : null;
   if (!response.ok) {
-    const error = (payload as { error?: { code?: string; message?: string; fields?: ApiFieldError[] } } | null)?.error;
+    const error = (
+      payload as { error?: { code?: string; message?: string; fields?: ApiFieldError[] } } | null
+    )?.error;
     throw new ApiError(response.status, error?.code ?? 'internal', error?.message ?? '', error?.fields ?? []);
   }
   return payload as T;

@@ -21,7 +21,11 @@ export function getBrowserCookie(baseName: string): string | undefined {
   return readCookie(document.cookie, wireCookieName(baseName));
 }
 
-export function setBrowserCookie(baseName: string, value: string, consent: ConsentState | undefined): boolean {
+export function setBrowserCookie(
+  baseName: string,
+  value: string,
+  consent: ConsentState | undefined,
+): boolean {
   const entry = findRegistryEntry('cookie', baseName);
   if (!entry || entry.writer !== 'browser') {
     throw new Error(`cookie "${baseName}" is not declared as browser-written in the cookie registry`);

@@ -59,7 +59,11 @@ const noSubscription = () => () => undefined;
 
 export function ConsentProvider({ locale, children }: { locale: string; children: ReactNode }) {
   const consent = useSyncExternalStore(subscribe, readConsent, () => undefined);
-  const ready = useSyncExternalStore(noSubscription, () => true, () => false);
+  const ready = useSyncExternalStore(
+    noSubscription,
+    () => true,
+    () => false,
+  );
   const [preferencesOpen, setPreferencesOpen] = useState(false);
 
   useEffect(() => {

@@ -1,15 +1,37 @@
+/**
+ * The page's language and messages in React. Messages arrive with the
+ * matched routes' loader data (root: the shell; each page: its own
+ * namespace), so the browser never downloads other pages' texts or other
+ * languages.
+ */
 import { createContext, useContext, useMemo, type ReactNode } from 'react';
-import { locales, translator, type Locale, type Translator } from '../../i18n';
+import { useMatches } from 'react-router';
+import { createTranslator, locales, type Locale, type Translator } from '../../i18n';
+import { matchedMessages } from './meta';
 
 interface I18nValue {
   locale: Locale;
   t: Translator;
+  /** Each language's name in itself, for the switcher. */
+  languageNames: Record<Locale, string>;
 }
 
-const I18nContext = createContext<I18nValue>({ locale: 'en', t: translator('en') });
+const I18nContext = createContext<I18nValue>({ locale: 'en', t: (key) => key, languageNames: {} });
 
-export function I18nProvider({ locale, children }: { locale: Locale; children: ReactNode }) {
-  const value = useMemo(() => ({ locale, t: translator(locale) }), [locale]);
+export function I18nProvider({
+  locale,
+  languageNames,
+  children,
+}: {
+  locale: Locale;
+  languageNames: Record<Locale, string>;
+  children: ReactNode;
+}) {
+  const matches = useMatches();
+  const value = useMemo(
+    () => ({ locale, languageNames, t: createTranslator(matchedMessages(matches)) }),
+    [locale, languageNames, matches],
+  );
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
 }
 

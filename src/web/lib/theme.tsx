@@ -1,10 +1,13 @@
 /**
- * Theme: light, dark or system. The server put the right class in the first
- * HTML (from the functional `theme` cookie, when consented); the client
- * starts from what the HTML says, so hydration never flips it. Without
- * functional consent a choice lasts for this visit only (memory, no storage).
+ * Theme: light, dark or system. The server puts the right value on <html>
+ * in the first HTML (from the functional `theme` cookie, when consented;
+ * prerendered pages get it patched in), so <html> is the source of truth in
+ * the browser. Components read it through useSyncExternalStore: while
+ * hydrating they see what the markup was rendered with (the loader's value),
+ * right after they see <html>'s value, so hydration never mismatches.
+ * Without functional consent a choice lasts for this visit only (no storage).
  */
-import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useMemo, useSyncExternalStore, type ReactNode } from 'react';
 import { parseTheme, type Theme } from '../../shared/theme';
 import { setBrowserCookie } from './browser-storage';
 import { useConsent } from './consent';
@@ -15,22 +18,30 @@ interface ThemeValue {
 }
 
 const ThemeContext = createContext<ThemeValue>({ theme: 'system', setTheme: () => undefined });
+const listeners = new Set<() => void>();
+
+function subscribe(listener: () => void) {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+function documentTheme(): Theme {
+  return parseTheme(document.documentElement.dataset.theme);
+}
 
 export function applyThemeToDocument(theme: Theme) {
   const root = document.documentElement;
   root.dataset.theme = theme;
   root.classList.remove('light', 'dark');
   if (theme !== 'system') root.classList.add(theme);
+  for (const listener of listeners) listener();
 }
 
 export function ThemeProvider({ initial, children }: { initial: Theme; children: ReactNode }) {
   const { consent } = useConsent();
-  const [theme, setThemeState] = useState<Theme>(() =>
-    typeof document === 'undefined' ? initial : parseTheme(document.documentElement.dataset.theme),
-  );
+  const theme = useSyncExternalStore(subscribe, documentTheme, () => initial);
   const setTheme = useCallback(
     (next: Theme) => {
-      setThemeState(next);
       applyThemeToDocument(next);
       setBrowserCookie('theme', next, consent); // refused (no-op) without functional consent
     },

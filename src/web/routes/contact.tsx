@@ -7,9 +7,14 @@ import { Field, Input, Textarea } from '../components/ui/input';
 import { apiFetch } from '../lib/api';
 import { useI18n } from '../lib/i18n';
 import { pageMeta } from '../lib/meta';
+import { pageMessages } from '../lib/messages.server';
 
-export const meta: Route.MetaFunction = ({ params }) =>
-  pageMeta(params, { title: 'contact.title', description: 'contact.description' }, '/contact');
+export const meta: Route.MetaFunction = (args) =>
+  pageMeta(args, { title: 'contact.title', description: 'contact.description' }, '/contact');
+
+export function loader({ params }: Route.LoaderArgs) {
+  return { messages: pageMessages(params.lang, ['contact']) };
+}
 
 export default function Contact() {
   const { t, locale } = useI18n();
@@ -54,20 +59,58 @@ export default function Contact() {
           >
             {form.formError ? <Alert tone="error">{form.formError}</Alert> : null}
             <Field id="contact-name" label={t('contact.name')} error={form.fieldErrors.name}>
-              {(props) => <Input {...props} name="name" autoComplete="name" required value={values.name} onChange={set('name')} />}
+              {(props) => (
+                <Input
+                  {...props}
+                  name="name"
+                  autoComplete="name"
+                  required
+                  value={values.name}
+                  onChange={set('name')}
+                />
+              )}
             </Field>
             <Field id="contact-email" label={t('contact.email')} error={form.fieldErrors.email}>
               {(props) => (
-                <Input {...props} name="email" type="email" autoComplete="email" required value={values.email} onChange={set('email')} />
+                <Input
+                  {...props}
+                  name="email"
+                  type="email"
+                  autoComplete="email"
+                  required
+                  value={values.email}
+                  onChange={set('email')}
+                />
               )}
             </Field>
-            <Field id="contact-message" label={t('contact.message')} error={form.fieldErrors.message} hint={t('contact.messageHint')}>
-              {(props) => <Textarea {...props} name="message" required maxLength={5000} value={values.message} onChange={set('message')} />}
+            <Field
+              id="contact-message"
+              label={t('contact.message')}
+              error={form.fieldErrors.message}
+              hint={t('contact.messageHint')}
+            >
+              {(props) => (
+                <Textarea
+                  {...props}
+                  name="message"
+                  required
+                  maxLength={5000}
+                  value={values.message}
+                  onChange={set('message')}
+                />
+              )}
             </Field>
             {/* Honeypot: invisible to people and screen readers; bots fill it in. */}
             <div aria-hidden="true" className="absolute -left-[10000px] h-px w-px overflow-hidden">
               <label htmlFor="contact-website">{t('contact.honeypot')}</label>
-              <input id="contact-website" name="website" tabIndex={-1} autoComplete="off" value={values.website} onChange={set('website')} />
+              <input
+                id="contact-website"
+                name="website"
+                tabIndex={-1}
+                autoComplete="off"
+                value={values.website}
+                onChange={set('website')}
+              />
             </div>
             <Button type="submit" disabled={form.busy}>
               {form.busy ? t('contact.sending') : t('contact.send')}

@@ -3,10 +3,17 @@ import type { Route } from './+types/dashboard';
 import { Card } from '../components/ui/card';
 import { useI18n } from '../lib/i18n';
 import { pageMeta } from '../lib/meta';
+import { pageMessages } from '../lib/messages.server';
 import type { loader as memberLoader } from './member-layout';
 
-export const meta: Route.MetaFunction = ({ params }) =>
-  [...pageMeta(params, { title: 'dashboard.title', description: 'dashboard.description' }, '/dashboard'), { name: 'robots', content: 'noindex' }];
+export const meta: Route.MetaFunction = (args) => [
+  ...pageMeta(args, { title: 'dashboard.title', description: 'dashboard.description' }, '/dashboard'),
+  { name: 'robots', content: 'noindex' },
+];
+
+export function loader({ params }: Route.LoaderArgs) {
+  return { messages: pageMessages(params.lang, ['dashboard']) };
+}
 
 export default function Dashboard() {
   const { t } = useI18n();

@@ -1,11 +1,17 @@
 import type { ReactNode } from 'react';
-import { Link } from 'react-router';
+import { AppLink } from '../components/ui/app-link';
+
 import type { Route } from './+types/faq';
 import { useI18n, useLocalePath } from '../lib/i18n';
 import { pageMeta } from '../lib/meta';
+import { pageMessages } from '../lib/messages.server';
 
-export const meta: Route.MetaFunction = ({ params }) =>
-  pageMeta(params, { title: 'faq.title', description: 'faq.description' }, '/faq');
+export const meta: Route.MetaFunction = (args) =>
+  pageMeta(args, { title: 'faq.title', description: 'faq.description' }, '/faq');
+
+export function loader({ params }: Route.LoaderArgs) {
+  return { messages: pageMessages(params.lang, ['faq']) };
+}
 
 type LinkTarget = 'privacy' | 'cookies' | 'contact';
 type GroupId = 'billing' | 'generation' | 'privacy' | 'account';
@@ -38,7 +44,11 @@ const groups: readonly Group[] = [
   },
   {
     id: 'privacy',
-    questions: [{ id: 'visibility', links: ['privacy'] }, { id: 'storage' }, { id: 'cookies', links: ['cookies'] }],
+    questions: [
+      { id: 'visibility', links: ['privacy'] },
+      { id: 'storage' },
+      { id: 'cookies', links: ['cookies'] },
+    ],
   },
   {
     id: 'account',
@@ -74,9 +84,9 @@ export default function Faq() {
         {withNode(
           t('faq.intro'),
           'contact',
-          <Link to={localePath('/contact')} className={link}>
+          <AppLink to={localePath('/contact')} className={link}>
             {t('faq.contactLink')}
-          </Link>,
+          </AppLink>,
         )}
       </p>
 
@@ -130,9 +140,9 @@ export default function Faq() {
                   {question.links?.length ? (
                     <p className="flex flex-wrap gap-x-5 gap-y-1">
                       {question.links.map((target) => (
-                        <Link key={target} to={localePath(`/${target}`)} className={link}>
+                        <AppLink key={target} to={localePath(`/${target}`)} className={link}>
                           {t(`faq.link.${target}`)}
-                        </Link>
+                        </AppLink>
                       ))}
                     </p>
                   ) : null}

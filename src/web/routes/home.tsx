@@ -1,12 +1,17 @@
-import { Link } from 'react-router';
 import type { Route } from './+types/home';
+import { AppLink } from '../components/ui/app-link';
 import { Card } from '../components/ui/card';
 import { buttonClasses } from '../components/ui/button';
 import { useI18n, useLocalePath } from '../lib/i18n';
 import { pageMeta } from '../lib/meta';
+import { pageMessages } from '../lib/messages.server';
 
-export const meta: Route.MetaFunction = ({ params }) =>
-  pageMeta(params, { title: 'home.title', description: 'home.description' }, '');
+export const meta: Route.MetaFunction = (args) =>
+  pageMeta(args, { title: 'home.title', description: 'home.description' }, '');
+
+export function loader({ params }: Route.LoaderArgs) {
+  return { messages: pageMessages(params.lang, ['home']) };
+}
 
 const steps = ['describe', 'pick', 'keep'] as const;
 
@@ -91,9 +96,9 @@ export default function Home() {
             </h1>
             <p className="mt-5 max-w-xl text-lg text-muted-foreground">{t('home.hero.subtitle')}</p>
             <div className="mt-8 flex flex-wrap gap-3">
-              <Link to={localePath('/sign-up')} className={buttonClasses('primary', 'lg')}>
+              <AppLink to={localePath('/sign-up')} className={buttonClasses('primary', 'lg')}>
                 {t('home.hero.cta')}
-              </Link>
+              </AppLink>
               <a href="#how-it-works" className={buttonClasses('outline', 'lg')}>
                 {t('home.hero.secondary')}
               </a>
@@ -106,7 +111,9 @@ export default function Home() {
               <p className="text-xs font-semibold tracking-wide text-muted-foreground uppercase">
                 {t('home.hero.mock.promptLabel')}
               </p>
-              <p className="mt-2 rounded-md border bg-background px-3 py-2 text-sm">{t('home.hero.mock.prompt')}</p>
+              <p className="mt-2 rounded-md border bg-background px-3 py-2 text-sm">
+                {t('home.hero.mock.prompt')}
+              </p>
               <div className="mt-4 grid grid-cols-3 gap-2 sm:gap-3">
                 {heroImages.map((name, index) => (
                   <div key={name}>
@@ -117,7 +124,9 @@ export default function Home() {
                       height={512}
                       className="aspect-square w-full rounded-md bg-muted object-cover"
                     />
-                    <p className="mt-1.5 truncate text-center text-xs text-muted-foreground">{heroModels[index]}</p>
+                    <p className="mt-1.5 truncate text-center text-xs text-muted-foreground">
+                      {heroModels[index]}
+                    </p>
                   </div>
                 ))}
               </div>
@@ -163,7 +172,11 @@ export default function Home() {
 
       <section aria-labelledby="features-title" className="border-y bg-muted">
         <div className="mx-auto max-w-6xl px-4 py-16 sm:py-20">
-          <SectionHeading id="features-title" title={t('home.features.title')} intro={t('home.features.intro')} />
+          <SectionHeading
+            id="features-title"
+            title={t('home.features.title')}
+            intro={t('home.features.intro')}
+          />
           <ul className="mt-10 grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
             {features.map(({ id, icon }) => (
               <li key={id} className="rounded-lg border bg-card p-5 text-card-foreground">
@@ -193,12 +206,16 @@ export default function Home() {
                   decoding="async"
                   className="aspect-square w-full rounded-lg border bg-muted object-cover"
                 />
-                <figcaption className="mt-2 text-sm font-medium">{t(`home.gallery.${name}.title`)}</figcaption>
+                <figcaption className="mt-2 text-sm font-medium">
+                  {t(`home.gallery.${name}.title`)}
+                </figcaption>
               </figure>
             </li>
           ))}
         </ul>
-        <p className="mx-auto mt-6 max-w-2xl text-center text-sm text-muted-foreground">{t('home.gallery.note')}</p>
+        <p className="mx-auto mt-6 max-w-2xl text-center text-sm text-muted-foreground">
+          {t('home.gallery.note')}
+        </p>
       </section>
 
       <section aria-labelledby="operators-title" className="border-y bg-muted">
@@ -228,12 +245,12 @@ export default function Home() {
           </h2>
           <p className="mx-auto mt-3 max-w-xl">{t('home.cta.body')}</p>
           <div className="mt-8 flex flex-wrap justify-center gap-3">
-            <Link to={localePath('/sign-up')} className={buttonClasses('primary', 'lg')}>
+            <AppLink to={localePath('/sign-up')} className={buttonClasses('primary', 'lg')}>
               {t('home.hero.cta')}
-            </Link>
-            <Link to={localePath('/faq')} className={buttonClasses('outline', 'lg')}>
+            </AppLink>
+            <AppLink to={localePath('/faq')} className={buttonClasses('outline', 'lg')}>
               {t('home.cta.faq')}
-            </Link>
+            </AppLink>
           </div>
         </div>
       </section>

@@ -1,10 +1,15 @@
-import { Link } from 'react-router';
 import type { Route } from './+types/privacy';
+import { AppLink } from '../components/ui/app-link';
 import { useI18n, useLocalePath } from '../lib/i18n';
 import { pageMeta } from '../lib/meta';
+import { pageMessages } from '../lib/messages.server';
 
-export const meta: Route.MetaFunction = ({ params }) =>
-  pageMeta(params, { title: 'privacy.title', description: 'privacy.description' }, '/privacy');
+export const meta: Route.MetaFunction = (args) =>
+  pageMeta(args, { title: 'privacy.title', description: 'privacy.description' }, '/privacy');
+
+export function loader({ params }: Route.LoaderArgs) {
+  return { messages: pageMessages(params.lang, ['privacy']) };
+}
 
 const LAST_UPDATED = '2026-11-28';
 
@@ -104,9 +109,9 @@ export default function Privacy() {
             <LegalBody text={t(`privacy.${id}.body`)} />
             {links?.map((target) => (
               <p key={target}>
-                <Link to={localePath(`/${target}`)} className={link}>
+                <AppLink to={localePath(`/${target}`)} className={link}>
                   {t(`privacy.link.${target}`)}
-                </Link>
+                </AppLink>
               </p>
             ))}
           </div>

@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { Link, useNavigate, useSearchParams } from 'react-router';
+import { AppLink } from '../components/ui/app-link';
+import { useNavigate, useSearchParams } from 'react-router';
 import type { Route } from './+types/sign-in';
 import { useApiForm } from '../components/forms/use-api-form';
 import { Button } from '../components/ui/button';
@@ -8,9 +9,14 @@ import { Field, Input } from '../components/ui/input';
 import { apiFetch } from '../lib/api';
 import { useI18n, useLocalePath } from '../lib/i18n';
 import { pageMeta } from '../lib/meta';
+import { pageMessages } from '../lib/messages.server';
 
-export const meta: Route.MetaFunction = ({ params }) =>
-  pageMeta(params, { title: 'auth.signIn.title', description: 'auth.signIn.description' }, '/sign-in');
+export const meta: Route.MetaFunction = (args) =>
+  pageMeta(args, { title: 'auth.signIn.title', description: 'auth.signIn.description' }, '/sign-in');
+
+export function loader({ params }: Route.LoaderArgs) {
+  return { messages: pageMessages(params.lang, ['auth']) };
+}
 
 /** Only same-site paths are followed after sign-in (no open redirect). */
 export function safeNext(next: string | null, fallback: string): string {
@@ -45,7 +51,15 @@ export default function SignIn() {
           {form.formError ? <Alert tone="error">{form.formError}</Alert> : null}
           <Field id="email" label={t('auth.email')} error={form.fieldErrors.email}>
             {(props) => (
-              <Input {...props} name="email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
+              <Input
+                {...props}
+                name="email"
+                type="email"
+                autoComplete="email"
+                required
+                value={email}
+                onChange={(e) => setEmail(e.target.value)}
+              />
             )}
           </Field>
           <Field id="password" label={t('auth.password')} error={form.fieldErrors.password}>
@@ -67,9 +81,9 @@ export default function SignIn() {
         </form>
         <p className="mt-6 text-center text-sm text-muted-foreground">
           {t('auth.signIn.noAccount')}{' '}
-          <Link to={localePath('/sign-up')} className="text-primary underline underline-offset-4">
+          <AppLink to={localePath('/sign-up')} className="text-primary underline underline-offset-4">
             {t('auth.signIn.createOne')}
-          </Link>
+          </AppLink>
         </p>
       </Card>
     </div>

@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { Link, useNavigate } from 'react-router';
+import { AppLink } from '../components/ui/app-link';
+import { useNavigate } from 'react-router';
 import type { Route } from './+types/sign-up';
 import { useApiForm } from '../components/forms/use-api-form';
 import { Button } from '../components/ui/button';
@@ -8,9 +9,14 @@ import { Field, Input } from '../components/ui/input';
 import { apiFetch } from '../lib/api';
 import { useI18n, useLocalePath } from '../lib/i18n';
 import { pageMeta } from '../lib/meta';
+import { pageMessages } from '../lib/messages.server';
 
-export const meta: Route.MetaFunction = ({ params }) =>
-  pageMeta(params, { title: 'auth.signUp.title', description: 'auth.signUp.description' }, '/sign-up');
+export const meta: Route.MetaFunction = (args) =>
+  pageMeta(args, { title: 'auth.signUp.title', description: 'auth.signUp.description' }, '/sign-up');
+
+export function loader({ params }: Route.LoaderArgs) {
+  return { messages: pageMessages(params.lang, ['auth']) };
+}
 
 /** Mirrors PASSWORD_MIN_LENGTH on the server (src/server/auth/auth.ts); the server decides. */
 const PASSWORD_MIN = 8;
@@ -37,7 +43,9 @@ export default function SignUp() {
           onSubmit={(event) => {
             event.preventDefault();
             void form
-              .submit(() => apiFetch('/api/auth/sign-up/email', { body: { name, email, password, locale }, locale }))
+              .submit(() =>
+                apiFetch('/api/auth/sign-up/email', { body: { name, email, password, locale }, locale }),
+              )
               .then((ok) => {
                 if (ok !== undefined) void navigate(localePath('/dashboard'));
               });
@@ -45,11 +53,28 @@ export default function SignUp() {
         >
           {form.formError ? <Alert tone="error">{form.formError}</Alert> : null}
           <Field id="name" label={t('auth.name')} error={form.fieldErrors.name}>
-            {(props) => <Input {...props} name="name" autoComplete="name" required value={name} onChange={(e) => setName(e.target.value)} />}
+            {(props) => (
+              <Input
+                {...props}
+                name="name"
+                autoComplete="name"
+                required
+                value={name}
+                onChange={(e) => setName(e.target.value)}
+              />
+            )}
           </Field>
           <Field id="email" label={t('auth.email')} error={form.fieldErrors.email}>
             {(props) => (
-              <Input {...props} name="email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
+              <Input
+                {...props}
+                name="email"
+                type="email"
+                autoComplete="email"
+                required
+                value={email}
+                onChange={(e) => setEmail(e.target.value)}
+              />
             )}
           </Field>
           <Field
@@ -76,21 +101,21 @@ export default function SignUp() {
           </Button>
           <p className="text-xs text-muted-foreground">
             {before}
-            <Link to={localePath('/terms')} className="underline underline-offset-2">
+            <AppLink to={localePath('/terms')} className="underline underline-offset-2">
               {t('nav.terms')}
-            </Link>
+            </AppLink>
             {middle}
-            <Link to={localePath('/privacy')} className="underline underline-offset-2">
+            <AppLink to={localePath('/privacy')} className="underline underline-offset-2">
               {t('nav.privacy')}
-            </Link>
+            </AppLink>
             {end}
           </p>
         </form>
         <p className="mt-6 text-center text-sm text-muted-foreground">
           {t('auth.signUp.haveAccount')}{' '}
-          <Link to={localePath('/sign-in')} className="text-primary underline underline-offset-4">
+          <AppLink to={localePath('/sign-in')} className="text-primary underline underline-offset-4">
             {t('auth.signUp.signInInstead')}
-          </Link>
+          </AppLink>
         </p>
       </Card>
     </div>

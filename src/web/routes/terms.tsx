@@ -1,10 +1,15 @@
-import { Link } from 'react-router';
 import type { Route } from './+types/terms';
+import { AppLink } from '../components/ui/app-link';
 import { useI18n, useLocalePath } from '../lib/i18n';
 import { pageMeta } from '../lib/meta';
+import { pageMessages } from '../lib/messages.server';
 
-export const meta: Route.MetaFunction = ({ params }) =>
-  pageMeta(params, { title: 'terms.title', description: 'terms.description' }, '/terms');
+export const meta: Route.MetaFunction = (args) =>
+  pageMeta(args, { title: 'terms.title', description: 'terms.description' }, '/terms');
+
+export function loader({ params }: Route.LoaderArgs) {
+  return { messages: pageMessages(params.lang, ['terms']) };
+}
 
 const LAST_UPDATED = '2026-11-28';
 
@@ -104,9 +109,9 @@ export default function Terms() {
             <LegalBody text={t(`terms.${id}.body`)} />
             {links?.map((target) => (
               <p key={target}>
-                <Link to={localePath(`/${target}`)} className={link}>
+                <AppLink to={localePath(`/${target}`)} className={link}>
                   {t(`terms.link.${target}`)}
-                </Link>
+                </AppLink>
               </p>
             ))}
           </div>

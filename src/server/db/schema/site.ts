@@ -6,7 +6,9 @@ import { users } from './auth';
 export const consentRecords = pgTable(
   'consent_records',
   {
-    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    id: uuid('id')
+      .primaryKey()
+      .default(sql`gen_random_uuid()`),
     /** Pseudonymous id kept in the visitor's consent cookie; no IP is stored. */
     consentId: text('consent_id').notNull(),
     userId: text('user_id').references(() => users.id, { onDelete: 'set null' }),
@@ -30,7 +32,9 @@ export const consentRecords = pgTable(
 export const contactMessages = pgTable(
   'contact_messages',
   {
-    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    id: uuid('id')
+      .primaryKey()
+      .default(sql`gen_random_uuid()`),
     name: text('name').notNull(),
     email: text('email').notNull(),
     message: text('message').notNull(),

@@ -9,7 +9,8 @@
  * and Escape for free.
  */
 import { useEffect, useRef, useState } from 'react';
-import { Link } from 'react-router';
+import { AppLink } from '../ui/app-link';
+
 import { optionalCategories, type OptionalCategory } from '../../../shared/cookie-registry';
 import { useConsent } from '../../lib/consent';
 import { useI18n, useLocalePath } from '../../lib/i18n';
@@ -53,9 +54,9 @@ export function CookieBanner() {
           </h2>
           <p id="cookie-banner-body" className="mt-1 text-sm text-muted-foreground">
             {t('consent.banner.body')}{' '}
-            <Link to={localePath('/cookies')} className="underline underline-offset-2">
+            <AppLink to={localePath('/cookies')} className="underline underline-offset-2">
               {t('consent.policyLink')}
-            </Link>
+            </AppLink>
           </p>
           {failed ? (
             <p role="alert" className="mt-2 text-sm text-destructive">
@@ -64,10 +65,20 @@ export function CookieBanner() {
           ) : null}
         </div>
         <div className="flex flex-col gap-2 sm:flex-row">
-          <Button variant="secondary" className={choiceButton} disabled={busy} onClick={() => run('accept_all')}>
+          <Button
+            variant="secondary"
+            className={choiceButton}
+            disabled={busy}
+            onClick={() => run('accept_all')}
+          >
             {t('consent.acceptAll')}
           </Button>
-          <Button variant="secondary" className={choiceButton} disabled={busy} onClick={() => run('reject_all')}>
+          <Button
+            variant="secondary"
+            className={choiceButton}
+            disabled={busy}
+            onClick={() => run('reject_all')}
+          >
             {t('consent.rejectAll')}
           </Button>
           <Button variant="secondary" className={choiceButton} disabled={busy} onClick={openPreferences}>
@@ -79,7 +90,15 @@ export function CookieBanner() {
   );
 }
 
+/** Mounted on first use only: most visitors never open it, and the server need not render it. */
 export function CookiePreferencesDialog() {
+  const { preferencesOpen } = useConsent();
+  const [opened, setOpened] = useState(false);
+  if (preferencesOpen && !opened) setOpened(true);
+  return opened ? <PreferencesDialog /> : null;
+}
+
+function PreferencesDialog() {
   const { consent, preferencesOpen, closePreferences, choose } = useConsent();
   const { t } = useI18n();
   const dialogRef = useRef<HTMLDialogElement>(null);
@@ -100,7 +119,10 @@ export function CookiePreferencesDialog() {
   }, [preferencesOpen, consent]);
 
   const hadOptional = (consent?.granted.length ?? 0) > 0;
-  const run = (action: 'accept_all' | 'reject_all' | 'custom' | 'withdraw', categories?: OptionalCategory[]) => {
+  const run = (
+    action: 'accept_all' | 'reject_all' | 'custom' | 'withdraw',
+    categories?: OptionalCategory[],
+  ) => {
     setBusy(true);
     setFailed(false);
     choose(action, categories).then(
@@ -141,7 +163,9 @@ export function CookiePreferencesDialog() {
             <span>
               <span className="font-medium">{t('consent.category.essential')}</span>{' '}
               <span className="text-xs text-muted-foreground">({t('consent.alwaysOn')})</span>
-              <span className="block text-sm text-muted-foreground">{t('consent.category.essential.description')}</span>
+              <span className="block text-sm text-muted-foreground">
+                {t('consent.category.essential.description')}
+              </span>
             </span>
           </label>
           {optionalCategories.map((category) => (
@@ -172,7 +196,11 @@ export function CookiePreferencesDialog() {
           </p>
         ) : null}
         <div className="flex flex-col gap-2 sm:flex-row sm:justify-end">
-          <Button variant="secondary" disabled={busy} onClick={() => run(hadOptional ? 'withdraw' : 'reject_all')}>
+          <Button
+            variant="secondary"
+            disabled={busy}
+            onClick={() => run(hadOptional ? 'withdraw' : 'reject_all')}
+          >
             {t('consent.rejectAll')}
           </Button>
           <Button variant="secondary" disabled={busy} onClick={() => run('accept_all')}>

@@ -1,5 +1,5 @@
-import { Link } from 'react-router';
 import { useConsent } from '../../lib/consent';
+import { AppLink } from '../ui/app-link';
 import { useI18n, useLocalePath } from '../../lib/i18n';
 
 export function SiteFooter() {
@@ -14,21 +14,21 @@ export function SiteFooter() {
           © {new Date().getFullYear()} {t('site.name')}
         </p>
         <nav aria-label={t('nav.footer')} className="flex flex-wrap gap-x-5 gap-y-2">
-          <Link to={localePath('/faq')} className={link}>
+          <AppLink to={localePath('/faq')} className={link}>
             {t('nav.faq')}
-          </Link>
-          <Link to={localePath('/contact')} className={link}>
+          </AppLink>
+          <AppLink to={localePath('/contact')} className={link}>
             {t('nav.contact')}
-          </Link>
-          <Link to={localePath('/privacy')} className={link}>
+          </AppLink>
+          <AppLink to={localePath('/privacy')} className={link}>
             {t('nav.privacy')}
-          </Link>
-          <Link to={localePath('/terms')} className={link}>
+          </AppLink>
+          <AppLink to={localePath('/terms')} className={link}>
             {t('nav.terms')}
-          </Link>
-          <Link to={localePath('/cookies')} className={link}>
+          </AppLink>
+          <AppLink to={localePath('/cookies')} className={link}>
             {t('nav.cookies')}
-          </Link>
+          </AppLink>
           <button type="button" className={link} onClick={openPreferences} data-testid="cookie-settings">
             {t('nav.cookieSettings')}
           </button>

@@ -1,12 +1,14 @@
 import { useState } from 'react';
-import { Form, Link, NavLink, useLocation, useNavigate } from 'react-router';
-import { locales, translate } from '../../../i18n';
+import { AppLink } from '../ui/app-link';
+import { Form, useLocation, useNavigate } from 'react-router';
+import { locales } from '../../../i18n';
 import { themes, type Theme } from '../../../shared/theme';
 import { apiFetch } from '../../lib/api';
 import { cn } from '../../lib/cn';
 import { switchLocalePath, useI18n, useLocalePath } from '../../lib/i18n';
 import { useTheme } from '../../lib/theme';
 import { buttonClasses } from '../ui/button';
+import { GlobeIcon, MonitorIcon, MoonIcon, SunIcon } from '../ui/icons';
 
 export interface HeaderUser {
   name: string;
@@ -16,22 +18,32 @@ export interface HeaderUser {
 export function SiteHeader({ user }: { user: HeaderUser | null }) {
   const { t } = useI18n();
   const localePath = useLocalePath();
-  const navLink = ({ isActive }: { isActive: boolean }) =>
-    cn('rounded-md px-3 py-2 text-sm hover:bg-accent', isActive && 'font-semibold');
+  const { pathname } = useLocation();
+  const navLink = (path: string) => ({
+    className: cn('rounded-md px-3 py-2 text-sm hover:bg-accent', pathname === path && 'font-semibold'),
+    'aria-current': pathname === path ? ('page' as const) : undefined,
+  });
   return (
     <header className="sticky top-0 z-30 border-b bg-background/90 backdrop-blur">
       <div className="mx-auto flex h-16 max-w-6xl items-center gap-2 px-4">
-        <Link to={localePath('/')} className="mr-2 flex items-center gap-2 font-semibold" aria-label={t('site.homeLink')}>
-          <span aria-hidden className="inline-block size-7 rounded-md bg-gradient-to-br from-fuchsia-500 via-indigo-500 to-sky-400" />
-          <span>{t('site.name')}</span>
-        </Link>
+        <AppLink
+          to={localePath('/')}
+          className="mr-2 flex items-center gap-2 font-semibold"
+          aria-label={t('site.homeLink')}
+        >
+          <span
+            aria-hidden
+            className="inline-block size-7 rounded-md bg-gradient-to-br from-fuchsia-500 via-indigo-500 to-sky-400"
+          />
+          <span className="hidden sm:inline">{t('site.name')}</span>
+        </AppLink>
         <nav aria-label={t('nav.main')} className="hidden items-center md:flex">
-          <NavLink to={localePath('/faq')} className={navLink}>
+          <AppLink to={localePath('/faq')} {...navLink(localePath('/faq'))}>
             {t('nav.faq')}
-          </NavLink>
-          <NavLink to={localePath('/contact')} className={navLink}>
+          </AppLink>
+          <AppLink to={localePath('/contact')} {...navLink(localePath('/contact'))}>
             {t('nav.contact')}
-          </NavLink>
+          </AppLink>
         </nav>
         <div className="ml-auto flex items-center gap-1">
           <LanguageSwitcher />
@@ -40,12 +52,15 @@ export function SiteHeader({ user }: { user: HeaderUser | null }) {
             <AccountMenu user={user} />
           ) : (
             <>
-              <Link to={localePath('/sign-in')} className={buttonClasses('ghost', 'sm', 'hidden sm:inline-flex')}>
+              <AppLink
+                to={localePath('/sign-in')}
+                className={buttonClasses('ghost', 'sm', 'hidden sm:inline-flex')}
+              >
                 {t('nav.signIn')}
-              </Link>
-              <Link to={localePath('/sign-up')} className={buttonClasses('primary', 'sm')}>
+              </AppLink>
+              <AppLink to={localePath('/sign-up')} className={buttonClasses('primary', 'sm')}>
                 {t('nav.signUp')}
-              </Link>
+              </AppLink>
             </>
           )}
         </div>
@@ -55,7 +70,7 @@ export function SiteHeader({ user }: { user: HeaderUser | null }) {
 }
 
 export function LanguageSwitcher() {
-  const { locale, t } = useI18n();
+  const { locale, t, languageNames } = useI18n();
   const location = useLocation();
   return (
     <details className="relative">
@@ -64,22 +79,25 @@ export function LanguageSwitcher() {
         aria-label={t('nav.language')}
         data-testid="language-switcher"
       >
-        <span aria-hidden>🌐</span>
-        <span className="hidden sm:inline">{translate(locale, 'meta.languageName')}</span>
+        <GlobeIcon />
+        <span className="hidden sm:inline">{languageNames[locale]}</span>
       </summary>
       <ul className="absolute right-0 z-50 mt-1 min-w-36 rounded-md border bg-card p-1 shadow-md">
         {locales.map((target) => (
           <li key={target}>
-            <Link
+            <AppLink
               to={switchLocalePath(location.pathname, target) + location.search}
               hrefLang={target}
               lang={target}
               aria-current={target === locale ? 'true' : undefined}
-              className={cn('block rounded px-3 py-2 text-sm hover:bg-accent', target === locale && 'font-semibold')}
+              className={cn(
+                'block rounded px-3 py-2 text-sm hover:bg-accent',
+                target === locale && 'font-semibold',
+              )}
               onClick={(event) => event.currentTarget.closest('details')?.removeAttribute('open')}
             >
-              {translate(target, 'meta.languageName')}
-            </Link>
+              {languageNames[target]}
+            </AppLink>
           </li>
         ))}
       </ul>
@@ -87,12 +105,13 @@ export function LanguageSwitcher() {
   );
 }
 
-const themeIcons: Record<Theme, string> = { system: '🖥️', light: '☀️', dark: '🌙' };
+const themeIcons: Record<Theme, typeof SunIcon> = { system: MonitorIcon, light: SunIcon, dark: MoonIcon };
 
 export function ThemeToggle() {
   const { theme, setTheme } = useTheme();
   const { t } = useI18n();
   const next = themes[(themes.indexOf(theme) + 1) % themes.length] ?? 'system';
+  const ThemeIcon = themeIcons[theme];
   return (
     <button
       type="button"
@@ -103,7 +122,7 @@ export function ThemeToggle() {
       data-testid="theme-toggle"
       data-theme-current={theme}
     >
-      <span aria-hidden>{themeIcons[theme]}</span>
+      <ThemeIcon />
     </button>
   );
 }
@@ -124,17 +143,23 @@ function AccountMenu({ user }: { user: HeaderUser }) {
   };
   return (
     <details className="relative" data-testid="account-menu">
-      <summary className={buttonClasses('outline', 'sm', 'cursor-pointer list-none')} aria-label={t('nav.account')}>
-        <span aria-hidden className="grid size-6 place-items-center rounded-full bg-primary text-xs text-primary-foreground">
+      <summary
+        className={buttonClasses('outline', 'sm', 'cursor-pointer list-none')}
+        aria-label={t('nav.account')}
+      >
+        <span
+          aria-hidden
+          className="grid size-6 place-items-center rounded-full bg-primary text-xs text-primary-foreground"
+        >
           {user.name.slice(0, 1).toUpperCase()}
         </span>
         <span className="hidden max-w-32 truncate sm:inline">{user.name}</span>
       </summary>
       <div className="absolute right-0 z-50 mt-1 w-56 rounded-md border bg-card p-1 shadow-md">
         <p className="truncate px-3 py-2 text-xs text-muted-foreground">{user.email}</p>
-        <Link to={localePath('/dashboard')} className="block rounded px-3 py-2 text-sm hover:bg-accent">
+        <AppLink to={localePath('/dashboard')} className="block rounded px-3 py-2 text-sm hover:bg-accent">
           {t('nav.dashboard')}
-        </Link>
+        </AppLink>
         <Form
           onSubmit={(event) => {
             event.preventDefault();

@@ -18,7 +18,11 @@ const sizes: Record<ButtonSize, string> = {
   icon: 'h-9 w-9',
 };
 
-export function buttonClasses(variant: ButtonVariant = 'primary', size: ButtonSize = 'md', className?: string) {
+export function buttonClasses(
+  variant: ButtonVariant = 'primary',
+  size: ButtonSize = 'md',
+  className?: string,
+) {
   return cn(
     'inline-flex items-center justify-center gap-2 rounded-md font-medium whitespace-nowrap transition-colors',
     'disabled:pointer-events-none disabled:opacity-50',

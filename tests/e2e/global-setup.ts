@@ -1,0 +1,147 @@
+/**
+ * Once per e2e run: the production build (build/app/main.js, built
+ * beforehand with `npm run build`) served on a free loopback port with a
+ * fresh data directory, so a fresh embedded PGlite database. The journeys
+ * are not rate-limit tests, so the per-IP limits are raised.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { TestProject } from 'vitest/node';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+const entry = path.join(root, 'build', 'app', 'main.js');
+const READY_TIMEOUT_MS = 60_000;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+function tail(file: string, lines = 40): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+export default async function setup(project: TestProject) {
+  if (!existsSync(entry)) {
+    throw new Error(`e2e: ${entry} is missing; run \`npm run build\` first`);
+  }
+  const resultsDir = path.join(root, 'test-results');
+  mkdirSync(resultsDir, { recursive: true });
+  const logFile = path.join(resultsDir, 'e2e-server.log');
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'imagegen-e2e-data-'));
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+
+  const logFd = openSync(logFile, 'w');
+  // Runs build/app/main.js, imported through an environment variable so that
+  // this server's command line does not name the file: other sessions on the
+  // machine clean up their own servers by matching that name.
+  const child = spawn(
+    process.execPath,
+    ['-e', 'await import(process.env.IMAGEGEN_E2E_ENTRY)', '--input-type=module'],
+    {
+      cwd: root,
+      stdio: ['ignore', logFd, logFd],
+      env: {
+        ...process.env,
+        IMAGEGEN_E2E_ENTRY: pathToFileURL(entry).href,
+        NODE_ENV: 'production',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        PUBLIC_URL: baseUrl,
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: '',
+        RATE_LIMIT_CONTACT_PER_HOUR: '100',
+        RATE_LIMIT_SIGN_IN_PER_MINUTE: '100',
+        RATE_LIMIT_SIGN_UP_PER_HOUR: '100',
+        SHUTDOWN_GRACE_SECONDS: '5',
+      },
+    },
+  );
+  closeSync(logFd);
+  let stopping = false;
+  child.once('exit', (code, signal) => {
+    const line = `[e2e global-setup] server exited: code ${code} signal ${signal}${stopping ? ' (teardown)' : ' (UNEXPECTED)'}\n`;
+    appendFileSync(logFile, line);
+    if (!stopping) process.stderr.write(line);
+  });
+
+  const stop = async () => {
+    stopping = true;
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited(child);
+      clearTimeout(timer);
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let ready = false;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) break;
+    try {
+      const response = await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(2_000) });
+      await response.body?.cancel();
+      if (response.status === 200) {
+        ready = true;
+        break;
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  if (!ready) {
+    const status =
+      child.exitCode !== null || child.signalCode !== null
+        ? `exited (${child.exitCode ?? child.signalCode})`
+        : 'timed out';
+    await stop();
+    throw new Error(
+      `e2e: the server at ${baseUrl} ${status} before /readyz answered 200; log tail:\n${tail(logFile)}`,
+    );
+  }
+
+  project.provide('baseUrl', baseUrl);
+  project.provide('serverLog', logFile);
+  return stop;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    baseUrl: string;
+    serverLog: string;
+  }
+}
