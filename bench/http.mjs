@@ -8,12 +8,18 @@
  *   healthz     GET /healthz of the production server
  *   ssr         GET /en/sign-in, rendered by React Router per request
  *   prerendered GET /en, served from memory
+ * Requests carry no Accept-Encoding, so pages are measured uncompressed:
+ * autocannon parses compressed (binary) bodies about 5x slower than text,
+ * which would make the client, not the server, the bottleneck. For the two
+ * documents, the rate a bare node:http server reaches for the identical bytes
+ * is measured too (`sameBytesCeiling`): no server can serve a document of
+ * that size faster on this machine with this client.
  * Prints one JSON document: req/s, p99 latency (ms), errors, and each target's
  * ratio to the ceiling; plus the landing page's JavaScript size gzipped.
  * Figures, never assertions: compare runs on the same kind of machine.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -23,11 +29,23 @@ const root = path.resolve(import.meta.dirname, '..');
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const HEADERS = {};
 
 if (!existsSync(path.join(root, 'build', 'app', 'main.js'))) {
   console.error('No production build: run `npm run build` first.');
   process.exit(1);
 }
+
+// Serves the file named by BODY_FILE with the given content type: the
+// fastest any server can hand out those exact bytes.
+const sameBytesSource = `
+  const http = require('node:http');
+  const body = require('node:fs').readFileSync(process.env.BODY_FILE);
+  http.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length });
+    res.end(body);
+  }).listen(Number(process.env.PORT), '127.0.0.1', () => console.log('ready'));
+`;
 
 const ceilingSource = `
   const http = require('node:http');
@@ -67,8 +85,9 @@ function start(command, args, env) {
 
 function load(url, seconds) {
   return new Promise((resolve, reject) => {
-    autocannon({ url, connections: CONNECTIONS, duration: seconds, pipelining: 1 }, (error, result) =>
-      error ? reject(error) : resolve(result),
+    autocannon(
+      { url, connections: CONNECTIONS, duration: seconds, pipelining: 1, headers: HEADERS },
+      (error, result) => (error ? reject(error) : resolve(result)),
     );
   });
 }
@@ -79,6 +98,7 @@ async function measure(url) {
   return {
     url: new URL(url).pathname,
     rps: Math.round(result.requests.average),
+    bytesPerResponse: Math.round(result.throughput.total / Math.max(1, result.requests.total)),
     p99Ms: result.latency.p99,
     errors: result.errors + result.non2xx,
   };
@@ -120,9 +140,28 @@ try {
     ssr: await measure(`${base}/en/sign-in`),
   };
   const ratio = (r) => Math.round((r.rps / results.ceiling.rps) * 1000) / 10;
+  for (const name of ['prerendered', 'ssr']) {
+    const file = path.join(dataDir, `${name}.html`);
+    writeFileSync(file, Buffer.from(await (await fetch(`${base}${results[name].url}`)).arrayBuffer()));
+    const port = appPort + (name === 'ssr' ? 2 : 3);
+    const bare = start(process.execPath, ['-e', sameBytesSource], { PORT: String(port), BODY_FILE: file });
+    try {
+      await waitFor(`http://127.0.0.1:${port}/`);
+      const reference = await measure(`http://127.0.0.1:${port}/`);
+      results[name].sameBytesCeilingRps = reference.rps;
+      results[name].percentOfSameBytesCeiling = Math.round((results[name].rps / reference.rps) * 1000) / 10;
+    } finally {
+      bare.kill('SIGTERM');
+    }
+  }
   const report = {
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
-    settings: { durationSeconds: DURATION, warmupSeconds: WARMUP, connections: CONNECTIONS },
+    settings: {
+      durationSeconds: DURATION,
+      warmupSeconds: WARMUP,
+      connections: CONNECTIONS,
+      headers: HEADERS,
+    },
     results: Object.fromEntries(
       Object.entries(results).map(([name, r]) => [name, { ...r, percentOfCeiling: ratio(r) }]),
     ),

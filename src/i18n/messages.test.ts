@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { defaultLocale, locales, negotiateLocale } from './index';
-import { messagesByLocale, messagesFor, translate } from './server';
+import { defaultLocale } from './index';
+import { locales, messagesByLocale, messagesFor, negotiateLocale, translate } from './server';
 
 const reference = messagesByLocale[defaultLocale]!;
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();

@@ -21,6 +21,44 @@ export const messagesByLocale: Record<string, Record<MessageKey, string>> = Obje
   Object.entries(files).map(([path, messages]) => [path.replace(/^.*\/([^/]+)\.json$/, '$1'), messages]),
 );
 
+/** Locales sorted with the default first, so it wins language negotiation ties. */
+export const locales: readonly string[] = Object.keys(messagesByLocale).sort((a, b) =>
+  a === defaultLocale ? -1 : b === defaultLocale ? 1 : a.localeCompare(b),
+);
+
+export function isLocale(value: unknown): value is Locale {
+  return typeof value === 'string' && Object.hasOwn(messagesByLocale, value);
+}
+
+/**
+ * Picks the best supported locale from an Accept-Language header
+ * (RFC 9110 §12.5.4): highest q first, then header order; a primary-tag match
+ * ("zh-CN" -> "zh") counts. Returns undefined when nothing matches.
+ */
+export function negotiateLocale(header: string | null | undefined): Locale | undefined {
+  if (!header) return undefined;
+  const ranges = header
+    .split(',')
+    .slice(0, 20) // a header is client input: bound the work
+    .map((part, index) => {
+      const [tag = '', ...params] = part.trim().split(';');
+      const qParam = params.find((p) => p.trim().startsWith('q='));
+      const q = qParam ? Number(qParam.trim().slice(2)) : 1;
+      return { tag: tag.trim().toLowerCase(), q: Number.isFinite(q) ? q : 0, index };
+    })
+    .filter((r) => r.tag && r.q > 0)
+    .sort((a, b) => b.q - a.q || a.index - b.index);
+  for (const { tag } of ranges) {
+    if (tag === '*') return defaultLocale;
+    const exact = locales.find((l) => l.toLowerCase() === tag);
+    if (exact) return exact;
+    const primary = tag.split('-')[0];
+    const byPrimary = locales.find((l) => l.toLowerCase().split('-')[0] === primary);
+    if (byPrimary) return byPrimary;
+  }
+  return undefined;
+}
+
 /** Looks a message up in a language (falling back to English) and fills placeholders. */
 export function translate(locale: Locale, key: MessageKey, vars?: MessageVars): string {
   const template = messagesByLocale[locale]?.[key] ?? messagesByLocale[defaultLocale]?.[key] ?? key;
@@ -54,20 +92,4 @@ export function languageNames(): Record<Locale, string> {
   return Object.fromEntries(
     Object.entries(messagesByLocale).map(([locale, messages]) => [locale, messages['meta.languageName']]),
   );
-}
-
-/**
- * The same as messagesFor, as JSON text. Loaders send this string rather than
- * the object: the page's data serializer then handles one value instead of
- * one per message (measured: a few per cent of a page render).
- */
-const jsonCache = new Map<string, string>();
-export function messagesJsonFor(locale: Locale, namespaces: readonly string[]): string {
-  const cacheKey = `${locale}|${namespaces.join(',')}`;
-  let json = jsonCache.get(cacheKey);
-  if (json === undefined) {
-    json = JSON.stringify(messagesFor(locale, namespaces));
-    jsonCache.set(cacheKey, json);
-  }
-  return json;
 }

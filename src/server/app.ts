@@ -13,7 +13,8 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { getCookie } from 'hono/cookie';
 import { HTTPException } from 'hono/http-exception';
-import { isLocale, negotiateLocale, defaultLocale } from '../i18n';
+import { defaultLocale } from '../i18n';
+import { isLocale, negotiateLocale } from '../i18n/server';
 import { cookieName } from '../shared/cookie-registry';
 import { authRoutes } from './auth/routes';
 import { consentRoutes } from './consent/routes';
@@ -30,6 +31,7 @@ import { pagesHandler, type PagesOptions } from './pages/handler';
 export function createApp(deps: AppDeps, pages?: PagesOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const { config } = deps;
+  const guardOptions = { secure: config.secureCookies, now: deps.now };
 
   app.use(
     requestContext(deps, (c) => {
@@ -42,7 +44,15 @@ export function createApp(deps: AppDeps, pages?: PagesOptions): Hono<AppEnv> {
   );
   app.use(securityHeaders({ https: config.secureCookies }));
 
-  app.get('/healthz', (c) => c.json({ status: 'ok' }, 200, { 'cache-control': 'no-store' }));
+  // A plain Response with plain headers: the Node adapter writes it without
+  // building a Headers object (liveness probes come often and must be cheap).
+  app.get(
+    '/healthz',
+    () =>
+      new Response('{"status":"ok"}', {
+        headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+      }),
+  );
   app.get('/readyz', async (c) => {
     const draining = deps.isDraining?.() ?? false;
     let database: 'ok' | 'unreachable' | 'not_migrated' = 'ok';
@@ -60,7 +70,7 @@ export function createApp(deps: AppDeps, pages?: PagesOptions): Hono<AppEnv> {
 
   const api = new Hono<AppEnv>();
   // Everything below /healthz and /readyz may set cookies: the registry guard applies.
-  api.use(cookieGuard());
+  api.use(cookieGuard(guardOptions));
   api.use(
     bodyLimit({
       maxSize: config.bodyLimitBytes,
@@ -90,7 +100,7 @@ export function createApp(deps: AppDeps, pages?: PagesOptions): Hono<AppEnv> {
   });
 
   if (pages) {
-    app.use('*', cookieGuard());
+    app.use('*', cookieGuard(guardOptions));
     app.all('*', pagesHandler(deps, pages));
   } else {
     app.all('*', () => {

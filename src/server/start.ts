@@ -8,12 +8,13 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import { createApp } from './app';
-import { nodeSecurityHeaders } from './http/security-headers';
+import { guardedResponseClass } from './http/cookie-guard';
+import { defaultSecurityHeaders } from './http/security-headers';
 import { createAuth } from './auth/auth';
 import { loadConfig, type Config } from './config';
 import { openDatabase, type Database } from './db/client';
 import type { AppDeps } from './http/context';
-import { createLogger, type Logger } from './log';
+import { createLogger, stdoutDestination, type Logger } from './log';
 import type { PagesOptions } from './pages/handler';
 
 export interface RunningServer {
@@ -39,7 +40,8 @@ export async function startServer(options: {
   handleSignals?: boolean;
 }): Promise<RunningServer> {
   const config = loadConfig(options.env);
-  const logger = createLogger({ level: config.logLevel });
+  const logDestination = stdoutDestination();
+  const logger = createLogger({ level: config.logLevel, destination: logDestination });
   const database = await openDatabaseFor(config, logger);
   await database.migrate();
   const auth = createAuth({ config, db: database.db, logger });
@@ -54,12 +56,22 @@ export async function startServer(options: {
   };
   const app = createApp(deps, await options.pages(config));
   const honoListener = getRequestListener(app.fetch);
-  const headers = nodeSecurityHeaders({ https: config.secureCookies });
   const listener: RequestListener = (req, res) => {
-    for (const [name, value] of headers) res.setHeader(name, value);
     void honoListener(req, res);
   };
-  const server: Server = createServer(options.wrapListener ? options.wrapListener(listener) : listener);
+  const server: Server = createServer(
+    {
+      // Adds the default security headers and enforces the cookie registry
+      // where the response head is written (see http/cookie-guard.ts).
+      ServerResponse: guardedResponseClass({
+        secure: config.secureCookies,
+        now: deps.now,
+        defaults: defaultSecurityHeaders({ https: config.secureCookies }),
+        logger,
+      }),
+    },
+    options.wrapListener ? options.wrapListener(listener) : listener,
+  );
   // Longer than a typical load balancer's idle timeout (60 s), so the LB closes first.
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
@@ -86,6 +98,7 @@ export async function startServer(options: {
       }
       await database.close();
       logger.info('stopped');
+      logDestination.flushSync();
     })());
 
   if (options.handleSignals !== false) {

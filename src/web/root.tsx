@@ -1,3 +1,4 @@
+import { useMemo } from 'react';
 import {
   data,
   isRouteErrorResponse,
@@ -11,8 +12,8 @@ import {
   type LinksFunction,
 } from 'react-router';
 import type { Route } from './+types/root';
-import { createTranslator, defaultLocale, isLocale, negotiateLocale } from '../i18n';
-import { languageNames } from '../i18n/server';
+import { createTranslator, defaultLocale } from '../i18n';
+import { isLocale, languageNames, negotiateLocale } from '../i18n/server';
 import { cookieName } from '../shared/cookie-registry';
 import { parseTheme, readCookie, type Theme } from '../shared/theme';
 import { appContext } from './app-context';
@@ -23,7 +24,6 @@ import { SiteHeader } from './components/site/site-header';
 import { ConsentProvider } from './lib/consent';
 import { I18nProvider } from './lib/i18n';
 import { pageMessages, shellNamespaces } from './lib/messages.server';
-import { parseMessages } from './lib/meta';
 import { ThemeProvider } from './lib/theme';
 import stylesheet from './app.css?url';
 
@@ -89,13 +89,16 @@ export function Layout({ children }: { children: React.ReactNode }) {
   );
 }
 
+const noLanguages: Record<string, string> = {};
+
 function Shell({ children }: { children: React.ReactNode }) {
-  useLinkInterception();
   const root = useRouteLoaderData<typeof loader>('root');
+  const languageNames = root?.languageNames ?? noLanguages;
+  useLinkInterception(useMemo(() => Object.keys(languageNames), [languageNames]));
   const locale = root?.locale ?? defaultLocale;
-  const t = createTranslator(parseMessages(root?.messages));
+  const t = createTranslator(root?.messages ?? {});
   return (
-    <I18nProvider locale={locale} languageNames={root?.languageNames ?? {}}>
+    <I18nProvider locale={locale} languageNames={languageNames}>
       <ConsentProvider locale={locale}>
         <ThemeProvider initial={root?.theme ?? 'system'}>
           <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:p-2">
@@ -126,7 +129,7 @@ export function ErrorBoundary() {
   const error = useRouteError();
   const root = useRouteLoaderData<typeof loader>('root');
   const locale = root?.locale ?? defaultLocale;
-  const t = createTranslator(parseMessages(root?.messages));
+  const t = createTranslator(root?.messages ?? {});
   const notFound = isRouteErrorResponse(error) && error.status === 404;
   const title = t(notFound ? 'notFound.title' : 'error.page.title');
   return (

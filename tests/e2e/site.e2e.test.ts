@@ -173,3 +173,67 @@ describe('mobile layout (390×844)', () => {
     );
   });
 });
+
+describe('security headers of the production server (P6, short form)', () => {
+  const documentHeaders = {
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'strict-origin-when-cross-origin',
+    'x-frame-options': 'DENY',
+    'cross-origin-opener-policy': 'same-origin',
+  };
+
+  it('pages carry the document headers and a CSP whose scripts need a hash or a nonce', async () => {
+    for (const [pathname, scriptSource] of [
+      ['/en', /'sha256-[A-Za-z0-9+/=]+'/], // prerendered: hashes
+      ['/zh/faq', /'sha256-[A-Za-z0-9+/=]+'/],
+      ['/en/sign-in', /'nonce-[A-Za-z0-9+/=]+'/], // rendered per request: a nonce
+    ] as const) {
+      const response = await fetch(url(pathname));
+      expect(response.status, pathname).toBe(200);
+      for (const [name, value] of Object.entries(documentHeaders)) {
+        expect(response.headers.get(name), `${pathname} ${name}`).toBe(value);
+      }
+      const csp = response.headers.get('content-security-policy') ?? '';
+      expect(csp, pathname).toMatch(scriptSource);
+      expect(csp, pathname).not.toContain("unsafe-inline' 'unsafe-eval");
+      expect(csp, pathname).toContain("object-src 'none'");
+      expect(csp, pathname).toContain("base-uri 'none'");
+      expect(csp, pathname).toContain("frame-ancestors 'none'");
+    }
+  });
+
+  it('two requests for a page rendered per request never share a nonce', async () => {
+    const nonces = await Promise.all(
+      [1, 2, 3].map(async () => {
+        const response = await fetch(url('/en/sign-in'));
+        return /'nonce-([^']+)'/.exec(response.headers.get('content-security-policy') ?? '')?.[1];
+      }),
+    );
+    expect(new Set(nonces).size).toBe(3);
+  });
+
+  it('API and asset responses forbid everything and cannot be sniffed', async () => {
+    const health = await fetch(url('/healthz'));
+    expect(health.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(health.headers.get('x-content-type-options')).toBe('nosniff');
+    const missing = await fetch(url('/api/nope'));
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: { code: 'not_found' } });
+  });
+
+  it('serves prerendered pages compressed when asked, with an ETag that revalidates', async () => {
+    const plain = await fetch(url('/en'), { headers: { 'accept-encoding': 'identity' } });
+    const etag = plain.headers.get('etag');
+    expect(etag).toBeTruthy();
+    const revalidated = await fetch(url('/en'), {
+      headers: { 'if-none-match': etag!, 'accept-encoding': 'identity' },
+    });
+    expect(revalidated.status).toBe(304);
+    const compressed = await fetch(url('/en'), { headers: { 'accept-encoding': 'br' } });
+    // fetch decodes the body itself; the header tells what went over the wire.
+    expect(compressed.headers.get('content-encoding')).toBe('br');
+    // Each coding is its own representation, so it has its own strong ETag.
+    expect(compressed.headers.get('etag')).not.toBe(etag);
+    expect(await compressed.text()).toBe(await plain.text());
+  });
+});

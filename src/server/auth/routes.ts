@@ -6,7 +6,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { isLocale } from '../../i18n';
+import { isLocale } from '../../i18n/server';
 import { AppError, type ErrorCode } from '../errors';
 import type { AppDeps, AppEnv } from '../http/context';
 import { errorResponse, parseJsonBody } from '../http/errors';

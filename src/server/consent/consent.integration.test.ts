@@ -109,19 +109,21 @@ describe('POST /api/consent', () => {
 });
 
 describe('the cookie registry guard', () => {
-  function appSetting(cookies: string[], consentHeader?: string) {
+  function appSetting(cookies: string[], consentCookie?: string) {
     const app = new Hono<AppEnv>();
     app.use(async (c, next) => {
       c.set('log', t.deps.logger);
-      c.set('consent', parseConsent(consentHeader));
       await next();
     });
-    app.use(cookieGuard());
+    app.use(cookieGuard({ secure: false, now: () => new Date() }));
     app.get('/', (c) => {
       for (const cookie of cookies) c.header('set-cookie', cookie, { append: true });
       return c.text('ok');
     });
-    return app;
+    return {
+      request: (path: string) =>
+        app.request(path, consentCookie ? { headers: { cookie: `consent=${consentCookie}` } } : {}),
+    };
   }
 
   it('drops a cookie the registry does not declare', async () => {
@@ -143,6 +145,49 @@ describe('the cookie registry guard', () => {
     const response = await appSetting(['better-auth.session_data=; Max-Age=0; Path=/']).request('/');
     expect(response.headers.getSetCookie()).toEqual([]);
     expect(t.logs.slice(before).some((l) => l.includes('"level":"error"'))).toBe(false);
+  });
+
+  it("counts the consent this response sets, not only the request's", async () => {
+    const granting = `consent=${COOKIE_POLICY_VERSION}.abcdefghijklmnopqrstuv.f.${Math.floor(Date.now() / 1000)}; Path=/`;
+    const response = await appSetting([granting, 'locale=zh; Path=/']).request('/');
+    expect(response.headers.getSetCookie().map((c) => c.split('=')[0])).toEqual(['consent', 'locale']);
+  });
+
+  it('guards responses written by Node too, whatever built them', async () => {
+    const { createServer } = await import('node:http');
+    const { guardedResponseClass } = await import('../http/cookie-guard');
+    const ServerResponse = guardedResponseClass({
+      secure: false,
+      now: () => new Date(),
+      defaults: { 'x-content-type-options': 'nosniff' },
+      logger: t.deps.logger,
+    });
+    const server = createServer({ ServerResponse }, (req, res) => {
+      const head =
+        req.url === '/set'
+          ? undefined
+          : { 'set-cookie': ['tracker=1; Path=/', 'theme=dark; Path=/', 'consent=x; Path=/'] };
+      if (head) res.writeHead(200, head);
+      else {
+        res.setHeader('set-cookie', ['tracker=1; Path=/', 'consent=y; Path=/']);
+        res.writeHead(200);
+      }
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const response = await fetch(`http://127.0.0.1:${port}/`);
+      // tracker: undeclared; theme: functional without consent; consent: essential.
+      expect(response.headers.getSetCookie().map((c) => c.split('=')[0])).toEqual(['consent']);
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      // Headers set with setHeader() before a bare writeHead() are guarded too.
+      const viaSetHeader = await fetch(`http://127.0.0.1:${port}/set`);
+      expect(viaSetHeader.headers.getSetCookie().map((c) => c.split('=')[0])).toEqual(['consent']);
+      expect(viaSetHeader.headers.get('x-content-type-options')).toBe('nosniff');
+    } finally {
+      server.close();
+    }
   });
 
   it('always lets a declared cookie be deleted', async () => {

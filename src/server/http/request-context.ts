@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
-import { isLocale, negotiateLocale } from '../../i18n';
+import { isLocale, negotiateLocale } from '../../i18n/server';
 import { currentConsent } from '../../shared/consent';
 import { cookieName } from '../../shared/cookie-registry';
 import { clientIp } from './client-ip';
@@ -55,11 +55,10 @@ export function requestContext(
       await next();
     } finally {
       // Not c.header(): after the handler it would rebuild the response as a
-      // stream and lose the Node adapter's fast path. On Node the header goes
-      // straight onto the ServerResponse (merged into writeHead), cheaper still.
-      const outgoing = (c.env as { outgoing?: { setHeader(n: string, v: string): void } } | undefined)
-        ?.outgoing;
-      if (outgoing) outgoing.setHeader('x-request-id', requestId);
+      // stream and lose the Node adapter's fast path. Behind Node the id is
+      // handed to the response class, which writes it with the head.
+      const outgoing = (c.env as { outgoing?: { requestId?: string } } | undefined)?.outgoing;
+      if (outgoing && 'requestId' in outgoing) outgoing.requestId = requestId;
       else c.res.headers.set('x-request-id', requestId);
       const status = c.res.status;
       if (!QUIET_PATHS.has(c.req.path) || status >= 500)

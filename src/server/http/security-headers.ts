@@ -85,12 +85,12 @@ export function createNonce(): string {
 }
 
 /**
- * Behind the Node listener (production and the dev server) the defaults are
- * set on the ServerResponse before the app runs (`applyToNodeResponse`):
- * Node merges them into writeHead with the app's own headers taking
- * precedence, at a fraction of the cost of editing a fetch Headers object
- * per response. Without a Node response (in-process tests, other runtimes)
- * this middleware adds them instead.
+ * Behind the Node server (production and the dev server) the defaults are
+ * added where the response head is written (http/cookie-guard.ts,
+ * guardedResponseClass), the app's own headers taking precedence, at a
+ * fraction of the cost of editing a fetch Headers object per response.
+ * Without a Node response (in-process tests, other runtimes) this
+ * middleware adds them instead.
  */
 export function securityHeaders(options: { https: boolean }): MiddlewareHandler<AppEnv> {
   const fixed = Object.entries(defaultSecurityHeaders(options));
@@ -100,8 +100,4 @@ export function securityHeaders(options: { https: boolean }): MiddlewareHandler<
     const headers = c.res.headers;
     for (const [name, value] of fixed) if (!headers.has(name)) headers.set(name, value);
   };
-}
-
-export function nodeSecurityHeaders(options: { https: boolean }): [string, string][] {
-  return Object.entries(defaultSecurityHeaders(options));
 }

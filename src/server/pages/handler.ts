@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { Context, Handler } from 'hono';
 import { createRequestHandler, RouterContextProvider, type ServerBuild } from 'react-router';
-import { isLocale } from '../../i18n';
+import { isLocale } from '../../i18n/server';
 import { allows } from '../../shared/consent';
 import { cookieName } from '../../shared/cookie-registry';
 import { parseTheme } from '../../shared/theme';

@@ -17,7 +17,7 @@ import type { Context } from 'hono';
 import { requestHeader } from '../http/request-headers';
 import { themes, type Theme } from '../../shared/theme';
 import { contentSecurityPolicy, documentSecurityHeaders } from '../http/security-headers';
-import { copy, encodedBody, type Compressible } from './static-assets';
+import { copy, encodedBody, etagFor, type Compressible } from './static-assets';
 
 interface Variant extends Compressible {
   etag: string;
@@ -87,18 +87,19 @@ export function loadPrerenderedPages(options: {
 
 export function servePrerendered(c: Context, page: PrerenderedPage, theme: Theme): Response {
   const variant = page.variants[theme];
+  const { body, encoding } = encodedBody(variant, requestHeader(c, 'accept-encoding'));
+  const etag = etagFor(variant.etag, encoding);
   const headers: Record<string, string> = {
     'content-type': 'text/html; charset=utf-8',
-    etag: variant.etag,
+    etag,
     // Revalidate every time: cheap (ETag), and a new deploy shows at once.
     'cache-control': 'public, max-age=0, must-revalidate',
     vary: 'Accept-Encoding, Cookie',
     ...page.securityHeaders,
   };
-  if (requestHeader(c, 'if-none-match') === variant.etag) {
+  if (requestHeader(c, 'if-none-match') === etag) {
     return new Response(null, { status: 304, headers });
   }
-  const { body, encoding } = encodedBody(variant, requestHeader(c, 'accept-encoding'));
   if (encoding) headers['content-encoding'] = encoding;
   return new Response(c.req.method === 'HEAD' ? null : body, { status: 200, headers });
 }

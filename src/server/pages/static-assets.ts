@@ -90,6 +90,11 @@ export function negotiateEncoding(acceptEncoding: string | undefined): 'br' | 'g
   return undefined;
 }
 
+/** A strong ETag names one representation, so compressed bodies get their own. */
+export function etagFor(etag: string, encoding: 'br' | 'gzip' | undefined): string {
+  return encoding ? `${etag.slice(0, -1)}-${encoding}"` : etag;
+}
+
 /** The body in the best encoding the client accepts, compressing (once) on first use. */
 export function encodedBody(
   file: Compressible,
@@ -108,14 +113,15 @@ export function encodedBody(
 }
 
 export function serveStaticFile(c: Context, file: StaticFile): Response {
+  const { body, encoding } = encodedBody(file, requestHeader(c, 'accept-encoding'));
+  const etag = etagFor(file.etag, encoding);
   const headers: Record<string, string> = {
     'content-type': file.type,
-    etag: file.etag,
+    etag,
     'cache-control': file.cacheControl,
     vary: 'Accept-Encoding',
   };
-  if (requestHeader(c, 'if-none-match') === file.etag) return new Response(null, { status: 304, headers });
-  const { body, encoding } = encodedBody(file, requestHeader(c, 'accept-encoding'));
+  if (requestHeader(c, 'if-none-match') === etag) return new Response(null, { status: 304, headers });
   if (encoding) headers['content-encoding'] = encoding;
   return new Response(c.req.method === 'HEAD' ? null : body, { status: 200, headers });
 }

@@ -6,7 +6,7 @@
  */
 import { createContext, useContext, useMemo, type ReactNode } from 'react';
 import { useMatches } from 'react-router';
-import { createTranslator, locales, type Locale, type Translator } from '../../i18n';
+import { createTranslator, type Locale, type Translator } from '../../i18n';
 import { matchedMessages } from './meta';
 
 interface I18nValue {
@@ -50,7 +50,7 @@ export function useLocalePath(): (path: string) => string {
 }
 
 /** The same page in another language: swaps the first path segment. */
-export function switchLocalePath(pathname: string, target: Locale): string {
+export function switchLocalePath(pathname: string, target: Locale, locales: readonly string[]): string {
   const parts = pathname.split('/');
   if (locales.includes(parts[1] ?? '')) parts[1] = target;
   else parts.splice(1, 0, target);

@@ -2,8 +2,8 @@
  * Messages a page needs, for its loader to hand to the browser: only the
  * page's namespaces and only its language (the rest never leaves the server).
  */
-import { defaultLocale, isLocale } from '../../i18n';
-import { messagesJsonFor } from '../../i18n/server';
+import { defaultLocale, type Messages } from '../../i18n';
+import { isLocale, messagesFor } from '../../i18n/server';
 
 /**
  * The shell's messages (header, footer, consent banner, error page), sent by
@@ -22,7 +22,6 @@ export const shellNamespaces = [
   'error.internal',
 ];
 
-/** JSON text of the messages (see messagesJsonFor); the browser parses it once (lib/meta.ts). */
-export function pageMessages(lang: string | undefined, namespaces: readonly string[]): string {
-  return messagesJsonFor(isLocale(lang) ? lang : defaultLocale, namespaces);
+export function pageMessages(lang: string | undefined, namespaces: readonly string[]): Messages {
+  return messagesFor(isLocale(lang) ? lang : defaultLocale, namespaces);
 }

@@ -1,31 +1,16 @@
 import type { MetaDescriptor } from 'react-router';
-import { createTranslator, locales, type MessageKey, type Messages } from '../../i18n';
+import { createTranslator, type MessageKey, type Messages } from '../../i18n';
 
 interface MetaArgsLike {
   matches: readonly ({ loaderData?: unknown } | undefined)[];
-}
-
-const parsed = new Map<string, Messages>();
-
-/** Parses a loader's messages JSON once; the same text (same page, same language) reuses the object. */
-export function parseMessages(json: string | undefined): Messages {
-  if (!json) return {};
-  let messages = parsed.get(json);
-  if (!messages) {
-    messages = JSON.parse(json) as Messages;
-    // Bounded: one entry per page kind and language.
-    if (parsed.size > 200) parsed.clear();
-    parsed.set(json, messages);
-  }
-  return messages;
 }
 
 /** The message sets the matched routes' loaders delivered (root's shell messages, then the page's). */
 export function matchedMessages(matches: MetaArgsLike['matches']): Messages[] {
   const sets: Messages[] = [];
   for (const match of matches) {
-    const json = (match?.loaderData as { messages?: string } | undefined)?.messages;
-    if (json) sets.push(parseMessages(json));
+    const messages = (match?.loaderData as { messages?: Messages } | undefined)?.messages;
+    if (messages) sets.push(messages);
   }
   return sets;
 }
@@ -37,6 +22,11 @@ export function pageMeta(
   path = '',
 ): MetaDescriptor[] {
   const t = createTranslator(matchedMessages(args.matches));
+  // The root loader lists the languages (it is the first match).
+  const languageNames = (
+    args.matches[0]?.loaderData as { languageNames?: Record<string, string> } | undefined
+  )?.languageNames;
+  const locales = Object.keys(languageNames ?? {});
   const title = `${t(keys.title)} · ${t('site.name')}`;
   const description = t(keys.description);
   return [

@@ -1,7 +1,6 @@
 import { useState } from 'react';
 import { AppLink } from '../ui/app-link';
 import { Form, useLocation, useNavigate } from 'react-router';
-import { locales } from '../../../i18n';
 import { themes, type Theme } from '../../../shared/theme';
 import { apiFetch } from '../../lib/api';
 import { cn } from '../../lib/cn';
@@ -72,6 +71,7 @@ export function SiteHeader({ user }: { user: HeaderUser | null }) {
 export function LanguageSwitcher() {
   const { locale, t, languageNames } = useI18n();
   const location = useLocation();
+  const locales = Object.keys(languageNames);
   return (
     <details className="relative">
       <summary
@@ -86,7 +86,7 @@ export function LanguageSwitcher() {
         {locales.map((target) => (
           <li key={target}>
             <AppLink
-              to={switchLocalePath(location.pathname, target) + location.search}
+              to={switchLocalePath(location.pathname, target, locales) + location.search}
               hrefLang={target}
               lang={target}
               aria-current={target === locale ? 'true' : undefined}

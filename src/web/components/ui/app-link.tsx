@@ -8,7 +8,6 @@
  */
 import { useEffect, type AnchorHTMLAttributes } from 'react';
 import { useNavigate } from 'react-router';
-import { isLocale } from '../../../i18n';
 
 export interface AppLinkProps extends Omit<AnchorHTMLAttributes<HTMLAnchorElement>, 'href'> {
   to: string;
@@ -18,14 +17,14 @@ export function AppLink({ to, ...props }: AppLinkProps) {
   return <a href={to} {...props} />;
 }
 
-export function isClientNavigable(url: URL, current: Location): boolean {
+export function isClientNavigable(url: URL, current: Location, locales: readonly string[]): boolean {
   if (url.origin !== current.origin) return false;
-  if (!isLocale(url.pathname.split('/')[1])) return false; // /api, assets, files
+  if (!locales.includes(url.pathname.split('/')[1] ?? '')) return false; // /api, assets, files
   // In-page anchors (#main) stay with the browser.
   return !(url.pathname === current.pathname && url.search === current.search && url.hash !== '');
 }
 
-export function useLinkInterception() {
+export function useLinkInterception(locales: readonly string[]) {
   const navigate = useNavigate();
   useEffect(() => {
     const onClick = (event: MouseEvent) => {
@@ -36,11 +35,11 @@ export function useLinkInterception() {
       if ((anchor.target && anchor.target !== '_self') || anchor.hasAttribute('download')) return;
       if (anchor.dataset.reload !== undefined) return;
       const url = new URL(anchor.href);
-      if (!isClientNavigable(url, window.location)) return;
+      if (!isClientNavigable(url, window.location, locales)) return;
       event.preventDefault();
       void navigate(url.pathname + url.search + url.hash);
     };
     document.addEventListener('click', onClick);
     return () => document.removeEventListener('click', onClick);
-  }, [navigate]);
+  }, [navigate, locales]);
 }
