@@ -48,6 +48,11 @@ const envSchema = z.object({
   RATE_LIMIT_CONTACT_PER_HOUR: int(5, 1, 10_000),
   /** Seconds SIGTERM waits for in-flight requests before closing anyway. */
   SHUTDOWN_GRACE_SECONDS: int(25, 1, 600),
+  /**
+   * Seconds between SIGTERM and closing the listener, while /readyz already
+   * answers 503, so a load balancer stops sending traffic first. 0 = close at once.
+   */
+  SHUTDOWN_READINESS_DELAY_SECONDS: int(0, 0, 120),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -69,6 +74,7 @@ export interface Config {
   session: { idleSeconds: number; absoluteSeconds: number };
   rateLimits: { signInPerMinute: number; signUpPerHour: number; contactPerHour: number };
   shutdownGraceSeconds: number;
+  shutdownReadinessDelaySeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -110,6 +116,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       contactPerHour: env.RATE_LIMIT_CONTACT_PER_HOUR,
     },
     shutdownGraceSeconds: env.SHUTDOWN_GRACE_SECONDS,
+    shutdownReadinessDelaySeconds: env.SHUTDOWN_READINESS_DELAY_SECONDS,
   };
 }
 

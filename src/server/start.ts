@@ -33,7 +33,8 @@ export async function openDatabaseFor(config: Config, logger: Logger): Promise<D
 }
 
 export async function startServer(options: {
-  pages: (config: Config) => PagesOptions | Promise<PagesOptions>;
+  /** The pages to serve; without them the server answers only /healthz, /readyz and /api. */
+  pages?: (config: Config) => PagesOptions | Promise<PagesOptions>;
   env?: Record<string, string | undefined>;
   /** Puts something in front of the app's listener (development: Vite's middlewares). */
   wrapListener?: (listener: RequestListener) => RequestListener;
@@ -54,7 +55,7 @@ export async function startServer(options: {
     now: () => new Date(),
     isDraining: () => draining,
   };
-  const app = createApp(deps, await options.pages(config));
+  const app = createApp(deps, options.pages ? await options.pages(config) : undefined);
   const honoListener = getRequestListener(app.fetch);
   const listener: RequestListener = (req, res) => {
     void honoListener(req, res);
@@ -86,6 +87,13 @@ export async function startServer(options: {
   const stop = () =>
     (stopping ??= (async () => {
       draining = true;
+      if (config.shutdownReadinessDelaySeconds > 0) {
+        logger.info(
+          { seconds: config.shutdownReadinessDelaySeconds },
+          'draining: /readyz answers 503 before closing',
+        );
+        await new Promise((resolve) => setTimeout(resolve, config.shutdownReadinessDelaySeconds * 1000));
+      }
       logger.info('draining: no new connections; waiting for in-flight requests');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

@@ -1,0 +1,82 @@
+/**
+ * The process entry's own behaviour, on a real socket: it listens, serves,
+ * and drains on stop (what SIGTERM calls): readiness turns 503 first,
+ * requests in flight finish, new connections are refused, the database closes.
+ */
+import { mkdtempSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { startServer } from './start';
+
+function get(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    httpRequest(url, { agent: false }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+describe('startServer', () => {
+  it('serves, then drains: in-flight requests finish and new ones are refused', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'imagegen-start-'));
+    const running = await startServer({
+      env: {
+        NODE_ENV: 'test',
+        HOST: '127.0.0.1',
+        PORT: '0',
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'silent',
+      },
+      handleSignals: false,
+    });
+    const ready = await get(`${running.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(JSON.parse(ready.body)).toMatchObject({ status: 'ready', database: 'ok' });
+
+    // A sign-up hashes a password (tens of milliseconds): still running when the drain starts.
+    const inFlight = fetch(`${running.url}/api/auth/sign-up/email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: running.config.publicUrl },
+      body: JSON.stringify({
+        name: 'Drain',
+        email: 'drain@example.test',
+        password: 'a long enough passphrase',
+      }),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const stopped = running.stop();
+    const response = await inFlight;
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    await stopped;
+    await expect(get(`${running.url}/healthz`)).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+describe('startServer with a readiness delay', () => {
+  it('answers 503 on /readyz during the delay, then closes', async () => {
+    const running = await startServer({
+      env: {
+        NODE_ENV: 'test',
+        HOST: '127.0.0.1',
+        PORT: '0',
+        DATA_DIR: mkdtempSync(path.join(tmpdir(), 'imagegen-start-')),
+        LOG_LEVEL: 'silent',
+        SHUTDOWN_READINESS_DELAY_SECONDS: '1',
+      },
+      handleSignals: false,
+    });
+    const stopped = running.stop();
+    const during = await get(`${running.url}/readyz`);
+    expect(during.status).toBe(503);
+    expect(JSON.parse(during.body)).toMatchObject({ draining: true });
+    await stopped;
+    await expect(get(`${running.url}/readyz`)).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
