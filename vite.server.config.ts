@@ -1,15 +1,18 @@
-/** Bundles the production server entry (src/server/main.ts) to build/app/main.js. */
+/** Bundles the production server entry and the page-rendering worker to build/app/{main,render-worker}.js. */
 import { defineConfig } from 'vite';
 
 export default defineConfig({
   build: {
-    ssr: 'src/server/main.ts',
+    ssr: true,
     outDir: 'build/app',
     emptyOutDir: true,
     target: 'node22',
     sourcemap: true,
     minify: false,
-    rollupOptions: { output: { entryFileNames: 'main.js', format: 'esm' } },
+    rollupOptions: {
+      input: { main: 'src/server/main.ts', 'render-worker': 'src/server/pages/render-worker.ts' },
+      output: { entryFileNames: '[name].js', format: 'esm' },
+    },
   },
   publicDir: false,
   logLevel: 'warn',

@@ -5,6 +5,7 @@
  * Empty strings count as missing, so `FOO=` in an env file means "use the default".
  */
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -46,6 +47,11 @@ const envSchema = z.object({
   RATE_LIMIT_SIGN_UP_PER_HOUR: int(10, 1, 10_000),
   /** Contact messages allowed per client IP per hour. */
   RATE_LIMIT_CONTACT_PER_HOUR: int(5, 1, 10_000),
+  /**
+   * Worker threads that render pages (production). Default: one per CPU core,
+   * so rendering uses the whole machine; 0 renders on the main thread.
+   */
+  RENDER_THREADS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(64).optional()),
   /** Seconds SIGTERM waits for in-flight requests before closing anyway. */
   SHUTDOWN_GRACE_SECONDS: int(25, 1, 600),
   /**
@@ -75,6 +81,7 @@ export interface Config {
   rateLimits: { signInPerMinute: number; signUpPerHour: number; contactPerHour: number };
   shutdownGraceSeconds: number;
   shutdownReadinessDelaySeconds: number;
+  renderThreads: number;
 }
 
 export class ConfigError extends Error {
@@ -117,6 +124,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     shutdownGraceSeconds: env.SHUTDOWN_GRACE_SECONDS,
     shutdownReadinessDelaySeconds: env.SHUTDOWN_READINESS_DELAY_SECONDS,
+    renderThreads: env.RENDER_THREADS ?? availableParallelism(),
   };
 }
 

@@ -13,10 +13,26 @@ const serverBuildFile = path.join(buildDir, 'server', 'index.js');
 
 const { ConfigError } = await import('./config');
 const { startServer } = await import('./start');
+const { RenderPool } = await import('./pages/render-pool');
+const { getCurrentSession } = await import('./auth/get-session');
 try {
   const build = (await import(pathToFileURL(serverBuildFile).href)) as ServerBuild;
   await startServer({
-    pages: () => ({ build, mode: 'production', clientDir: path.join(buildDir, 'client') }),
+    pages: (config, deps) => ({
+      build,
+      mode: 'production',
+      clientDir: path.join(buildDir, 'client'),
+      renderPool:
+        config.renderThreads > 0
+          ? new RenderPool({
+              size: config.renderThreads,
+              workerFile: path.join(import.meta.dirname, 'render-worker.js'),
+              serverBuildFile,
+              getSession: (headers) => getCurrentSession(deps, headers),
+              logger: deps.logger,
+            })
+          : undefined,
+    }),
   });
 } catch (error) {
   if (error instanceof ConfigError) {

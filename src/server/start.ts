@@ -34,7 +34,7 @@ export async function openDatabaseFor(config: Config, logger: Logger): Promise<D
 
 export async function startServer(options: {
   /** The pages to serve; without them the server answers only /healthz, /readyz and /api. */
-  pages?: (config: Config) => PagesOptions | Promise<PagesOptions>;
+  pages?: (config: Config, deps: AppDeps) => PagesOptions | Promise<PagesOptions>;
   env?: Record<string, string | undefined>;
   /** Puts something in front of the app's listener (development: Vite's middlewares). */
   wrapListener?: (listener: RequestListener) => RequestListener;
@@ -55,7 +55,8 @@ export async function startServer(options: {
     now: () => new Date(),
     isDraining: () => draining,
   };
-  const app = createApp(deps, options.pages ? await options.pages(config) : undefined);
+  const pages = options.pages ? await options.pages(config, deps) : undefined;
+  const app = createApp(deps, pages);
   const honoListener = getRequestListener(app.fetch);
   const listener: RequestListener = (req, res) => {
     void honoListener(req, res);
@@ -104,6 +105,8 @@ export async function startServer(options: {
         logger.warn('grace period over; closing remaining connections');
         server.closeAllConnections();
       }
+      // Render workers may still ask for sessions while they finish: before the database.
+      await pages?.renderPool?.close();
       await database.close();
       logger.info('stopped');
       logDestination.flushSync();

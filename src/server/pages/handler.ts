@@ -16,6 +16,8 @@ import type { AppDeps, AppEnv } from '../http/context';
 import { requestCookie } from '../http/request-headers';
 import { contentSecurityPolicy, createNonce, documentSecurityHeaders } from '../http/security-headers';
 import { loadPrerenderedPages, servePrerendered, type PrerenderedPage } from './prerendered';
+import type { RenderPool } from './render-pool';
+import { requestLog } from '../http/request-log';
 import { loadStaticAssets, serveStaticFile } from './static-assets';
 
 export interface PagesOptions {
@@ -24,6 +26,8 @@ export interface PagesOptions {
   mode: 'development' | 'production';
   /** build/client in production; omitted in development (Vite serves assets). */
   clientDir?: string;
+  /** Worker threads that render GET pages (production); without it the main thread renders. */
+  renderPool?: RenderPool;
 }
 
 const ONE_YEAR = 365 * 24 * 60 * 60;
@@ -78,18 +82,34 @@ export function pagesHandler(deps: AppDeps, options: PagesOptions): Handler<AppE
       }
     }
     const localeSetCookie = isRead ? rememberLocale(c) : undefined;
-    // The context key must be the build's own instance (a separate bundle in production).
-    const build = typeof options.build === 'function' ? await options.build() : options.build;
-    const key = (build.entry.module as { appContext?: typeof appContext }).appContext ?? appContext;
     const nonce = createNonce();
-    const context = new RouterContextProvider();
-    let session: ReturnType<typeof getCurrentSession> | undefined;
-    context.set(key, {
-      getSession: () => (session ??= getCurrentSession(deps, c.req.raw.headers)),
-      nonce,
-      secureCookies: secure,
-    });
-    const response = await handleRequest(c.req.raw, context);
+    let response: Response | undefined;
+    if (isRead && options.renderPool) {
+      try {
+        response = await options.renderPool.render({
+          url: c.req.url,
+          method,
+          headers: c.req.raw.headers,
+          nonce,
+          secureCookies: secure,
+        });
+      } catch (error) {
+        requestLog(c).error({ err: error }, 'render worker failed; rendering on the main thread');
+      }
+    }
+    if (!response) {
+      // The context key must be the build's own instance (a separate bundle in production).
+      const build = typeof options.build === 'function' ? await options.build() : options.build;
+      const key = (build.entry.module as { appContext?: typeof appContext }).appContext ?? appContext;
+      const context = new RouterContextProvider();
+      let session: ReturnType<typeof getCurrentSession> | undefined;
+      context.set(key, {
+        getSession: () => (session ??= getCurrentSession(deps, c.req.raw.headers)),
+        nonce,
+        secureCookies: secure,
+      });
+      response = await handleRequest(c.req.raw, context);
+    }
     for (const [name, value] of documentHeaders) response.headers.set(name, value);
     response.headers.set(
       'content-security-policy',

@@ -1,0 +1,27 @@
+/** Messages between the main thread and the page-rendering worker threads. */
+import type { CurrentSession } from '../auth/get-session';
+
+export interface RenderJob {
+  type: 'render';
+  id: number;
+  url: string;
+  method: 'GET' | 'HEAD';
+  headers: [string, string][];
+  nonce: string;
+  secureCookies: boolean;
+}
+
+export interface SessionReply {
+  type: 'session';
+  id: number;
+  session: CurrentSession | null;
+  error?: string;
+}
+
+export type ToWorker = RenderJob | SessionReply;
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'rendered'; id: number; status: number; headers: [string, string][]; body: ArrayBuffer | null }
+  | { type: 'failed'; id: number; message: string }
+  | { type: 'getSession'; id: number };

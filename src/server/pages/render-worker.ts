@@ -1,0 +1,71 @@
+/**
+ * A page-rendering worker thread (see render-pool.ts). It runs React
+ * Router's request handler (loaders and React's server renderer) on its own
+ * core; anything that needs the database, today the session lookup, is asked
+ * of the main thread, which owns the database.
+ */
+import { pathToFileURL } from 'node:url';
+import { parentPort, workerData } from 'node:worker_threads';
+import { createRequestHandler, RouterContextProvider, type ServerBuild } from 'react-router';
+import type { CurrentSession } from '../auth/get-session';
+import type { FromWorker, RenderJob, ToWorker } from './render-protocol';
+import type { appContext as AppContextKey } from '../../web/app-context';
+
+const port = parentPort;
+if (!port) throw new Error('render-worker must run as a worker thread');
+const { serverBuildFile } = workerData as { serverBuildFile: string };
+
+const build = (await import(pathToFileURL(serverBuildFile).href)) as ServerBuild;
+const handle = createRequestHandler(build, 'production');
+const key = (build.entry.module as unknown as { appContext: typeof AppContextKey }).appContext;
+const sessionWaiters = new Map<
+  number,
+  { resolve: (s: CurrentSession | null) => void; reject: (e: Error) => void }
+>();
+
+function send(message: FromWorker, transfer: ArrayBuffer[] = []) {
+  port!.postMessage(message, transfer);
+}
+
+function askSession(id: number): Promise<CurrentSession | null> {
+  return new Promise((resolve, reject) => {
+    sessionWaiters.set(id, { resolve, reject });
+    send({ type: 'getSession', id });
+  });
+}
+
+async function render(job: RenderJob) {
+  try {
+    const context = new RouterContextProvider();
+    let session: Promise<CurrentSession | null> | undefined;
+    context.set(key, {
+      getSession: () => (session ??= askSession(job.id)),
+      nonce: job.nonce,
+      secureCookies: job.secureCookies,
+    });
+    const response = await handle(
+      new Request(job.url, { method: job.method, headers: job.headers }),
+      context,
+    );
+    const body = job.method === 'HEAD' ? null : await response.arrayBuffer();
+    send(
+      { type: 'rendered', id: job.id, status: response.status, headers: [...response.headers], body },
+      body ? [body] : [],
+    );
+  } catch (error) {
+    send({ type: 'failed', id: job.id, message: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+port.on('message', (message: ToWorker) => {
+  if (message.type === 'session') {
+    const waiter = sessionWaiters.get(message.id);
+    sessionWaiters.delete(message.id);
+    if (message.error) waiter?.reject(new Error(message.error));
+    else waiter?.resolve(message.session);
+  } else {
+    void render(message);
+  }
+});
+
+send({ type: 'ready' });
