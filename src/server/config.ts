@@ -48,8 +48,9 @@ const envSchema = z.object({
   /** Contact messages allowed per client IP per hour. */
   RATE_LIMIT_CONTACT_PER_HOUR: int(5, 1, 10_000),
   /**
-   * Worker threads that render pages (production). Default: one per CPU core,
-   * so rendering uses the whole machine; 0 renders on the main thread.
+   * Worker threads that render pages (production). Default: one per CPU core
+   * up to 8 (each holds its own copy of the page code, ~80 MB), so rendering
+   * uses the machine; 0 renders on the main thread.
    */
   RENDER_THREADS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(64).optional()),
   /** Seconds SIGTERM waits for in-flight requests before closing anyway. */
@@ -124,7 +125,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     shutdownGraceSeconds: env.SHUTDOWN_GRACE_SECONDS,
     shutdownReadinessDelaySeconds: env.SHUTDOWN_READINESS_DELAY_SECONDS,
-    renderThreads: env.RENDER_THREADS ?? availableParallelism(),
+    renderThreads: env.RENDER_THREADS ?? Math.min(availableParallelism(), 8),
   };
 }
 
