@@ -56,7 +56,7 @@ export async function startServer(options: {
     isDraining: () => draining,
   };
   const pages = options.pages ? await options.pages(config, deps) : undefined;
-  const app = createApp(deps, pages);
+  const app = createApp(deps, pages, { guardedByNode: true });
   const honoListener = getRequestListener(app.fetch);
   const listener: RequestListener = (req, res) => {
     void honoListener(req, res);

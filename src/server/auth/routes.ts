@@ -69,7 +69,7 @@ export function authRoutes(deps: AppDeps) {
 
   async function forward(c: Context<AppEnv>, body?: unknown): Promise<Response> {
     const headers = new Headers(c.req.raw.headers);
-    headers.set(CLIENT_IP_HEADER, c.get('clientIp'));
+    headers.set(CLIENT_IP_HEADER, c.get('info').clientIp);
     const init: RequestInit = { method: c.req.method, headers };
     if (body !== undefined) {
       headers.set('content-type', 'application/json');
@@ -104,11 +104,11 @@ export function authRoutes(deps: AppDeps) {
     await enforceRateLimit(
       db,
       { name: 'sign-up:ip', max: rateLimits.signUpPerHour, windowSeconds: 3600 },
-      c.get('clientIp'),
+      c.get('info').clientIp,
       deps.now(),
     );
     const body = await parseJsonBody(c, signUpBody);
-    return forward(c, { ...body, locale: body.locale ?? c.get('locale') });
+    return forward(c, { ...body, locale: body.locale ?? c.get('info').locale });
   });
 
   app.post('/sign-in/email', async (c) => {
@@ -116,7 +116,7 @@ export function authRoutes(deps: AppDeps) {
     await enforceRateLimit(
       db,
       { name: 'sign-in:ip', max: rateLimits.signInPerMinute, windowSeconds: 60 },
-      c.get('clientIp'),
+      c.get('info').clientIp,
       now,
     );
     const body = await parseJsonBody(c, signInBody);

@@ -72,8 +72,8 @@ export function consentRoutes(deps: AppDeps) {
       policyVersion: COOKIE_POLICY_VERSION,
       categories: granted,
       action: body.action,
-      uiTextHash: bannerTextHash(c.get('locale')),
-      locale: c.get('locale'),
+      uiTextHash: bannerTextHash(c.get('info').locale),
+      locale: c.get('info').locale,
       at: now,
     });
     const state: ConsentState = {
@@ -82,7 +82,7 @@ export function consentRoutes(deps: AppDeps) {
       granted,
       decidedAt: Math.floor(now.getTime() / 1000),
     };
-    c.set('consent', state);
+    c.get('info').consent = state;
     setCookie(c, name, serializeConsent(state), {
       path: '/',
       secure,

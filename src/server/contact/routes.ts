@@ -27,7 +27,7 @@ export function contactRoutes(deps: AppDeps) {
     await enforceRateLimit(
       deps.database.db,
       { name: 'contact:ip', max: deps.config.rateLimits.contactPerHour, windowSeconds: 3600 },
-      c.get('clientIp'),
+      c.get('info').clientIp,
       now,
     );
     const body = await parseJsonBody(c, contactBody);
@@ -40,7 +40,7 @@ export function contactRoutes(deps: AppDeps) {
       name: body.name,
       email: body.email,
       message: body.message,
-      locale: c.get('locale'),
+      locale: c.get('info').locale,
       userId: current?.user.id ?? null,
       at: now,
     });

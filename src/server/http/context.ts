@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ConsentState } from '../../shared/consent';
+import type { RequestInfo } from './request-info';
 import type { Auth } from '../auth/auth';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
@@ -21,11 +21,8 @@ export interface AppVariables {
   /** Set by requestLog() on first use; read it through requestLog(c). */
   log: Logger | undefined;
   baseLog: Logger;
-  clientIp: string;
-  /** Language for messages of this request: Accept-Language, else the locale cookie, else English. */
-  locale: string;
-  /** The visitor's current consent choice, if any. */
-  consent: ConsentState | undefined;
+  /** Client IP, message language and consent, each worked out on first use. */
+  info: RequestInfo;
 }
 
 export interface AppEnv {

@@ -73,7 +73,6 @@ export function allowedSetCookies(
 export function cookieGuard(options: GuardOptions): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await next();
-    if ((c.env as { outgoing?: unknown } | undefined)?.outgoing) return; // guarded at the Node level
     const setCookies = c.res.headers.getSetCookie();
     if (setCookies.length === 0) return;
     const kept = allowedSetCookies(setCookies, c.req.header('cookie'), options, requestLog(c));

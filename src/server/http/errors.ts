@@ -36,7 +36,7 @@ export function errorResponse(c: Context<AppEnv>, error: AppError): Response {
   if (error.retryAfterSeconds !== undefined) {
     headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterSeconds)));
   }
-  return c.json(errorBody(error, c.get('locale') ?? 'en'), error.status, headers);
+  return c.json(errorBody(error, c.get('info')?.locale ?? 'en'), error.status, headers);
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {

@@ -1,15 +1,14 @@
 /**
- * First middleware: request id, client IP, language, consent, and one log
- * line per request (method, path without query, status, duration).
+ * First middleware: request id, the lazily worked-out request facts (client
+ * IP, language, consent: request-info.ts), and one log line per request
+ * (method, path without query, status, duration).
  */
 import { randomUUID } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
-import { isLocale, negotiateLocale } from '../../i18n/server';
-import { currentConsent } from '../../shared/consent';
 import { cookieName } from '../../shared/cookie-registry';
-import { clientIp } from './client-ip';
 import type { AppDeps, AppEnv } from './context';
-import { requestCookie, requestHeader } from './request-headers';
+import { requestHeader } from './request-headers';
+import { RequestInfo } from './request-info';
 import { requestLog } from './request-log';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
@@ -21,8 +20,7 @@ export function requestContext(
   getSocketAddress: (c: Parameters<MiddlewareHandler<AppEnv>>[0]) => string | undefined,
 ): MiddlewareHandler<AppEnv> {
   const secure = deps.config.secureCookies;
-  const consentCookie = cookieName('consent', secure);
-  const localeCookie = cookieName('locale', secure);
+  const names = { consent: cookieName('consent', secure), locale: cookieName('locale', secure) };
   return async (c, next) => {
     const started = performance.now();
     const inbound = requestHeader(c, 'x-request-id');
@@ -31,26 +29,7 @@ export function requestContext(
     // The child logger carrying the request id is made on first use (requestLog):
     // probes log nothing, most requests one line.
     c.set('baseLog', deps.logger);
-    c.set(
-      'clientIp',
-      clientIp({
-        socketAddress: getSocketAddress(c),
-        forwardedFor: requestHeader(c, 'x-forwarded-for'),
-        trustedProxies: deps.config.trustedProxies,
-      }),
-    );
-    const hasCookies = requestHeader(c, 'cookie') !== undefined;
-    const consent = hasCookies
-      ? currentConsent(requestCookie(c, consentCookie), Math.floor(deps.now().getTime() / 1000))
-      : undefined;
-    c.set('consent', consent);
-    const savedLocale = hasCookies ? requestCookie(c, localeCookie) : undefined;
-    c.set(
-      'locale',
-      negotiateLocale(requestHeader(c, 'accept-language')) ??
-        (isLocale(savedLocale) ? savedLocale : undefined) ??
-        'en',
-    );
+    c.set('info', new RequestInfo(c, deps, names, getSocketAddress));
     try {
       await next();
     } finally {

@@ -88,15 +88,14 @@ export function createNonce(): string {
  * Behind the Node server (production and the dev server) the defaults are
  * added where the response head is written (http/cookie-guard.ts,
  * guardedResponseClass), the app's own headers taking precedence, at a
- * fraction of the cost of editing a fetch Headers object per response.
- * Without a Node response (in-process tests, other runtimes) this
- * middleware adds them instead.
+ * fraction of the cost of editing a fetch Headers object per response, and
+ * this middleware is not installed (createApp's guardedByNode). In-process
+ * (tests, other runtimes) it adds them instead.
  */
 export function securityHeaders(options: { https: boolean }): MiddlewareHandler<AppEnv> {
   const fixed = Object.entries(defaultSecurityHeaders(options));
   return async (c, next) => {
     await next();
-    if ((c.env as { outgoing?: unknown } | undefined)?.outgoing) return;
     const headers = c.res.headers;
     for (const [name, value] of fixed) if (!headers.has(name)) headers.set(name, value);
   };

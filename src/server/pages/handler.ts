@@ -62,7 +62,7 @@ export function pagesHandler(deps: AppDeps, options: PagesOptions): Handler<AppE
    */
   function rememberLocale(c: Context<AppEnv>): string | undefined {
     const first = c.req.path.split('/')[1];
-    if (!isLocale(first) || !allows(c.get('consent'), 'functional')) return undefined;
+    if (!isLocale(first) || !allows(c.get('info').consent, 'functional')) return undefined;
     if (requestCookie(c, localeCookie) === first) return undefined;
     return `${localeCookie}=${first}; Max-Age=${ONE_YEAR}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
   }

@@ -46,16 +46,7 @@ const operatorPoints = ['oneCommand', 'keys', 'billing'] as const;
 
 function Icon({ paths }: { paths: readonly string[] }) {
   return (
-    <svg
-      aria-hidden="true"
-      viewBox="0 0 24 24"
-      className="size-5"
-      fill="none"
-      stroke="currentColor"
-      strokeWidth="1.75"
-      strokeLinecap="round"
-      strokeLinejoin="round"
-    >
+    <svg aria-hidden="true" viewBox="0 0 24 24" className="icon size-5">
       {paths.map((d) => (
         <path key={d} d={d} />
       ))}

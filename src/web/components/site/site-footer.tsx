@@ -6,7 +6,7 @@ export function SiteFooter() {
   const { t } = useI18n();
   const localePath = useLocalePath();
   const { openPreferences } = useConsent();
-  const link = 'text-sm text-muted-foreground hover:text-foreground hover:underline';
+  const link = 'footer-link';
   return (
     <footer className="mt-16 border-t">
       <div className="mx-auto flex max-w-6xl flex-col gap-4 px-4 py-8 sm:flex-row sm:items-center sm:justify-between">
