@@ -25,7 +25,15 @@ function get(url: string): Promise<{ status: number; body: string }> {
 describe('startServer', () => {
   it('serves, then drains: in-flight requests finish and new ones are refused', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'imagegen-start-'));
+    // Resolves when the sign-up below has reached the server: the drain must
+    // start while it is being handled, not before it arrived.
+    let arrived: () => void = () => undefined;
+    const signUpArrived = new Promise<void>((resolve) => (arrived = resolve));
     const running = await startServer({
+      wrapListener: (listener) => (req, res) => {
+        if (req.url === '/api/auth/sign-up/email') arrived();
+        listener(req, res);
+      },
       env: {
         NODE_ENV: 'test',
         HOST: '127.0.0.1',
@@ -49,14 +57,14 @@ describe('startServer', () => {
         password: 'a long enough passphrase',
       }),
     });
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await signUpArrived;
     const stopped = running.stop();
     const response = await inFlight;
     expect(response.status).toBe(200);
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     await stopped;
     await expect(get(`${running.url}/healthz`)).rejects.toThrow(/ECONNREFUSED/);
-  });
+  }, 60_000); // a fresh embedded database is created and migrated: slow on a busy machine
 });
 
 describe('startServer with a readiness delay', () => {
@@ -78,5 +86,5 @@ describe('startServer with a readiness delay', () => {
     expect(JSON.parse(during.body)).toMatchObject({ draining: true });
     await stopped;
     await expect(get(`${running.url}/readyz`)).rejects.toThrow(/ECONNREFUSED/);
-  });
+  }, 60_000);
 });

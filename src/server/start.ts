@@ -97,7 +97,10 @@ export async function startServer(options: {
       }
       logger.info('draining: no new connections; waiting for in-flight requests');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive connections become idle when their last request finishes:
+      // close them as they do, rather than when the grace period runs out.
       server.closeIdleConnections();
+      const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
       const grace = new Promise<'timeout'>((resolve) =>
         setTimeout(resolve, config.shutdownGraceSeconds * 1000, 'timeout').unref(),
       );
@@ -105,6 +108,7 @@ export async function startServer(options: {
         logger.warn('grace period over; closing remaining connections');
         server.closeAllConnections();
       }
+      clearInterval(idleSweep);
       // Render workers may still ask for sessions while they finish: before the database.
       await pages?.renderPool?.close();
       await database.close();

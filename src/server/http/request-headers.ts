@@ -23,3 +23,15 @@ export function requestHeader(c: Context, name: string): string | undefined {
 export function requestCookie(c: Context, name: string): string | undefined {
   return readCookie(requestHeader(c, 'cookie'), name);
 }
+
+/** All request headers as name/value pairs (repeated headers joined as fetch would). */
+export function requestHeaderPairs(c: Context): [string, string][] {
+  const incoming = (c.env as NodeBindings | undefined)?.incoming;
+  if (!incoming?.headers) return [...c.req.raw.headers];
+  const pairs: [string, string][] = [];
+  for (const name in incoming.headers) {
+    const value = incoming.headers[name];
+    if (value !== undefined) pairs.push([name, Array.isArray(value) ? value.join(', ') : value]);
+  }
+  return pairs;
+}

@@ -13,7 +13,7 @@ import { parseTheme } from '../../shared/theme';
 import { appContext } from '../../web/app-context';
 import { getCurrentSession } from '../auth/get-session';
 import type { AppDeps, AppEnv } from '../http/context';
-import { requestCookie } from '../http/request-headers';
+import { requestCookie, requestHeaderPairs } from '../http/request-headers';
 import { contentSecurityPolicy, createNonce, documentSecurityHeaders } from '../http/security-headers';
 import { loadPrerenderedPages, servePrerendered, type PrerenderedPage } from './prerendered';
 import type { RenderPool } from './render-pool';
@@ -83,42 +83,50 @@ export function pagesHandler(deps: AppDeps, options: PagesOptions): Handler<AppE
     }
     const localeSetCookie = isRead ? rememberLocale(c) : undefined;
     const nonce = createNonce();
-    let response: Response | undefined;
+    const csp = contentSecurityPolicy({
+      scriptSources: [`'nonce-${nonce}'`],
+      https: secure,
+      dev: options.mode === 'development',
+    });
     if (isRead && options.renderPool) {
       try {
-        response = await options.renderPool.render({
+        const page = await options.renderPool.render({
           url: c.req.url,
           method,
-          headers: c.req.raw.headers,
+          headers: requestHeaderPairs(c),
           nonce,
           secureCookies: secure,
+          sessionCookie,
         });
+        // Plain headers and a byte body: the Node adapter writes such a
+        // response directly, without building fetch Headers or a stream.
+        const headers: Record<string, string | string[]> = {};
+        for (const [name, value] of page.headers) {
+          if (name === 'set-cookie') ((headers[name] as string[] | undefined) ??= []).push(value);
+          else headers[name] = value;
+        }
+        for (const [name, value] of documentHeaders) headers[name] = value;
+        headers['content-security-policy'] = csp;
+        if (localeSetCookie) ((headers['set-cookie'] as string[] | undefined) ??= []).push(localeSetCookie);
+        return new Response(page.body, { status: page.status, headers: headers as unknown as HeadersInit });
       } catch (error) {
         requestLog(c).error({ err: error }, 'render worker failed; rendering on the main thread');
       }
     }
-    if (!response) {
-      // The context key must be the build's own instance (a separate bundle in production).
-      const build = typeof options.build === 'function' ? await options.build() : options.build;
-      const key = (build.entry.module as { appContext?: typeof appContext }).appContext ?? appContext;
-      const context = new RouterContextProvider();
-      let session: ReturnType<typeof getCurrentSession> | undefined;
-      context.set(key, {
-        getSession: () => (session ??= getCurrentSession(deps, c.req.raw.headers)),
-        nonce,
-        secureCookies: secure,
-      });
-      response = await handleRequest(c.req.raw, context);
-    }
+    // Rendered here: development, non-GET requests, or a render worker failed.
+    // The context key must be the build's own instance (a separate bundle in production).
+    const build = typeof options.build === 'function' ? await options.build() : options.build;
+    const key = (build.entry.module as { appContext?: typeof appContext }).appContext ?? appContext;
+    const context = new RouterContextProvider();
+    let session: ReturnType<typeof getCurrentSession> | undefined;
+    context.set(key, {
+      getSession: () => (session ??= getCurrentSession(deps, c.req.raw.headers)),
+      nonce,
+      secureCookies: secure,
+    });
+    const response = await handleRequest(c.req.raw, context);
     for (const [name, value] of documentHeaders) response.headers.set(name, value);
-    response.headers.set(
-      'content-security-policy',
-      contentSecurityPolicy({
-        scriptSources: [`'nonce-${nonce}'`],
-        https: secure,
-        dev: options.mode === 'development',
-      }),
-    );
+    response.headers.set('content-security-policy', csp);
     if (localeSetCookie) response.headers.append('set-cookie', localeSetCookie);
     return response;
   };

@@ -59,17 +59,18 @@ type RenderPoolParams = ConstructorParameters<typeof RenderPool>[0];
 const request = (pathname: string, cookie?: string) => ({
   url: `http://127.0.0.1${pathname}`,
   method: 'GET' as const,
-  headers: new Headers(cookie ? { cookie } : {}),
+  headers: (cookie ? [['cookie', cookie]] : []) as [string, string][],
   nonce: 'n0nce',
   secureCookies: false,
+  sessionCookie: 'session',
 });
 
 describe('RenderPool', () => {
   it('renders on a worker and returns its status, headers and body', async () => {
-    const response = await makePool().render(request('/page'));
-    expect(response.status).toBe(201);
-    expect(response.headers.get('x-test')).toBe('yes');
-    expect(await response.text()).toBe('/page nobody n0nce');
+    const page = await makePool().render(request('/page'));
+    expect(page.status).toBe(201);
+    expect(page.headers).toEqual([['x-test', 'yes']]);
+    expect(new TextDecoder().decode(page.body!)).toBe('/page nobody n0nce');
   });
 
   it("answers a worker's session question from the main thread, per request", async () => {
@@ -78,8 +79,9 @@ describe('RenderPool', () => {
       p.render(request('/me', 'session=ada')),
       p.render(request('/me')),
     ]);
-    expect(await signedIn.text()).toBe('/me Ada n0nce');
-    expect(await anonymous.text()).toBe('/me anonymous n0nce');
+    const text = (page: { body: Uint8Array | null }) => new TextDecoder().decode(page.body!);
+    expect(text(signedIn)).toBe('/me Ada n0nce');
+    expect(text(anonymous)).toBe('/me anonymous n0nce');
   });
 
   it('fails the job of a crashed worker and keeps serving with a new one', async () => {

@@ -16,15 +16,24 @@ import type { FromWorker, RenderJob, ToWorker } from './render-protocol';
 export interface RenderRequest {
   url: string;
   method: 'GET' | 'HEAD';
-  headers: Headers;
+  /** Request headers as pairs (cheap to clone to the worker). */
+  headers: [string, string][];
   nonce: string;
   secureCookies: boolean;
+  sessionCookie: string;
+}
+
+/** A rendered page: status, headers as pairs (Set-Cookie may repeat), body bytes. */
+export interface RenderedPage {
+  status: number;
+  headers: [string, string][];
+  body: Uint8Array<ArrayBuffer> | null;
 }
 
 interface Pending {
-  resolve: (response: Response) => void;
+  resolve: (page: RenderedPage) => void;
   reject: (error: Error) => void;
-  headers: Headers;
+  headers: [string, string][];
   timer: NodeJS.Timeout;
 }
 
@@ -92,7 +101,7 @@ export class RenderPool {
     const job = slot.pending.get(message.id);
     if (!job) return;
     if (message.type === 'getSession') {
-      this.options.getSession(job.headers).then(
+      this.options.getSession(new Headers(job.headers)).then(
         (session) => this.post(slot, { type: 'session', id: message.id, session }),
         (error: unknown) =>
           this.post(slot, {
@@ -110,14 +119,18 @@ export class RenderPool {
       job.reject(new Error(message.message));
       return;
     }
-    job.resolve(new Response(message.body, { status: message.status, headers: message.headers }));
+    job.resolve({
+      status: message.status,
+      headers: message.headers,
+      body: message.body ? new Uint8Array(message.body) : null,
+    });
   }
 
   private post(slot: Slot, message: ToWorker) {
     slot.worker.postMessage(message);
   }
 
-  render(request: RenderRequest): Promise<Response> {
+  render(request: RenderRequest): Promise<RenderedPage> {
     if (this.closing || this.slots.length === 0) return Promise.reject(new Error('render pool closed'));
     let slot = this.slots[0]!;
     for (const candidate of this.slots) if (candidate.pending.size < slot.pending.size) slot = candidate;
@@ -127,11 +140,12 @@ export class RenderPool {
       id,
       url: request.url,
       method: request.method,
-      headers: [...request.headers],
+      headers: request.headers,
       nonce: request.nonce,
       secureCookies: request.secureCookies,
+      sessionCookie: request.sessionCookie,
     };
-    return new Promise<Response>((resolve, reject) => {
+    return new Promise<RenderedPage>((resolve, reject) => {
       const timer = setTimeout(() => {
         slot.pending.delete(id);
         reject(new Error('render timed out'));

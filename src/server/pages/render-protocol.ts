@@ -9,6 +9,8 @@ export interface RenderJob {
   headers: [string, string][];
   nonce: string;
   secureCookies: boolean;
+  /** The session cookie's name: without it in the request there is no session to ask for. */
+  sessionCookie: string;
 }
 
 export interface SessionReply {

@@ -9,6 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createRequestHandler, RouterContextProvider, type ServerBuild } from 'react-router';
 import type { CurrentSession } from '../auth/get-session';
 import type { FromWorker, RenderJob, ToWorker } from './render-protocol';
+import { readCookie } from '../../shared/theme';
 import type { appContext as AppContextKey } from '../../web/app-context';
 
 const port = parentPort;
@@ -38,8 +39,11 @@ async function render(job: RenderJob) {
   try {
     const context = new RouterContextProvider();
     let session: Promise<CurrentSession | null> | undefined;
+    // No session cookie, no session: most renders (visitors) need no round trip.
+    const hasSessionCookie =
+      readCookie(job.headers.find(([name]) => name === 'cookie')?.[1], job.sessionCookie) !== undefined;
     context.set(key, {
-      getSession: () => (session ??= askSession(job.id)),
+      getSession: () => (session ??= hasSessionCookie ? askSession(job.id) : Promise.resolve(null)),
       nonce: job.nonce,
       secureCookies: job.secureCookies,
     });
