@@ -13,15 +13,8 @@ import type { Logger } from 'pino';
 import type { CurrentSession } from '../auth/get-session';
 import type { FromWorker, RenderJob, ToWorker } from './render-protocol';
 
-export interface RenderRequest {
-  url: string;
-  method: 'GET' | 'HEAD';
-  /** Request headers as pairs (cheap to clone to the worker). */
-  headers: [string, string][];
-  nonce: string;
-  secureCookies: boolean;
-  sessionCookie: string;
-}
+/** What to render: the job the worker receives, less the pool's own fields. */
+export type RenderRequest = Omit<RenderJob, 'type' | 'id'>;
 
 /** A rendered page: status, headers as pairs (Set-Cookie may repeat), body bytes. */
 export interface RenderedPage {

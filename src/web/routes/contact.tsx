@@ -3,7 +3,7 @@ import type { Route } from './+types/contact';
 import { useApiForm } from '../components/forms/use-api-form';
 import { Button } from '../components/ui/button';
 import { Alert, Card } from '../components/ui/card';
-import { Field, Input, Textarea } from '../components/ui/input';
+import { Field, TextField, Textarea } from '../components/ui/input';
 import { apiFetch } from '../lib/api';
 import { useI18n } from '../lib/i18n';
 import { pageMeta } from '../lib/meta';
@@ -58,31 +58,27 @@ export default function Contact() {
             }}
           >
             {form.formError ? <Alert tone="error">{form.formError}</Alert> : null}
-            <Field id="contact-name" label={t('contact.name')} error={form.fieldErrors.name}>
-              {(props) => (
-                <Input
-                  {...props}
-                  name="name"
-                  autoComplete="name"
-                  required
-                  value={values.name}
-                  onChange={set('name')}
-                />
-              )}
-            </Field>
-            <Field id="contact-email" label={t('contact.email')} error={form.fieldErrors.email}>
-              {(props) => (
-                <Input
-                  {...props}
-                  name="email"
-                  type="email"
-                  autoComplete="email"
-                  required
-                  value={values.email}
-                  onChange={set('email')}
-                />
-              )}
-            </Field>
+            <TextField
+              id="contact-name"
+              name="name"
+              autoComplete="name"
+              required
+              label={t('contact.name')}
+              error={form.fieldErrors.name}
+              value={values.name}
+              onValue={(name) => setValues((v) => ({ ...v, name }))}
+            />
+            <TextField
+              id="contact-email"
+              name="email"
+              type="email"
+              autoComplete="email"
+              required
+              label={t('contact.email')}
+              error={form.fieldErrors.email}
+              value={values.email}
+              onValue={(email) => setValues((v) => ({ ...v, email }))}
+            />
             <Field
               id="contact-message"
               label={t('contact.message')}

@@ -5,7 +5,7 @@ import type { Route } from './+types/sign-in';
 import { useApiForm } from '../components/forms/use-api-form';
 import { Button } from '../components/ui/button';
 import { Alert, Card } from '../components/ui/card';
-import { Field, Input } from '../components/ui/input';
+import { TextField } from '../components/ui/input';
 import { apiFetch } from '../lib/api';
 import { useI18n, useLocalePath } from '../lib/i18n';
 import { pageMeta } from '../lib/meta';
@@ -49,32 +49,28 @@ export default function SignIn() {
           }}
         >
           {form.formError ? <Alert tone="error">{form.formError}</Alert> : null}
-          <Field id="email" label={t('auth.email')} error={form.fieldErrors.email}>
-            {(props) => (
-              <Input
-                {...props}
-                name="email"
-                type="email"
-                autoComplete="email"
-                required
-                value={email}
-                onChange={(e) => setEmail(e.target.value)}
-              />
-            )}
-          </Field>
-          <Field id="password" label={t('auth.password')} error={form.fieldErrors.password}>
-            {(props) => (
-              <Input
-                {...props}
-                name="password"
-                type="password"
-                autoComplete="current-password"
-                required
-                value={password}
-                onChange={(e) => setPassword(e.target.value)}
-              />
-            )}
-          </Field>
+          <TextField
+            id="email"
+            name="email"
+            type="email"
+            autoComplete="email"
+            required
+            label={t('auth.email')}
+            error={form.fieldErrors.email}
+            value={email}
+            onValue={setEmail}
+          />
+          <TextField
+            id="password"
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            label={t('auth.password')}
+            error={form.fieldErrors.password}
+            value={password}
+            onValue={setPassword}
+          />
           <Button type="submit" disabled={form.busy} className="w-full">
             {form.busy ? t('auth.working') : t('auth.signIn.submit')}
           </Button>

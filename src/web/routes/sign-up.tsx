@@ -5,7 +5,7 @@ import type { Route } from './+types/sign-up';
 import { useApiForm } from '../components/forms/use-api-form';
 import { Button } from '../components/ui/button';
 import { Alert, Card } from '../components/ui/card';
-import { Field, Input } from '../components/ui/input';
+import { TextField } from '../components/ui/input';
 import { apiFetch } from '../lib/api';
 import { useI18n, useLocalePath } from '../lib/i18n';
 import { pageMeta } from '../lib/meta';
@@ -52,50 +52,40 @@ export default function SignUp() {
           }}
         >
           {form.formError ? <Alert tone="error">{form.formError}</Alert> : null}
-          <Field id="name" label={t('auth.name')} error={form.fieldErrors.name}>
-            {(props) => (
-              <Input
-                {...props}
-                name="name"
-                autoComplete="name"
-                required
-                value={name}
-                onChange={(e) => setName(e.target.value)}
-              />
-            )}
-          </Field>
-          <Field id="email" label={t('auth.email')} error={form.fieldErrors.email}>
-            {(props) => (
-              <Input
-                {...props}
-                name="email"
-                type="email"
-                autoComplete="email"
-                required
-                value={email}
-                onChange={(e) => setEmail(e.target.value)}
-              />
-            )}
-          </Field>
-          <Field
+          <TextField
+            id="name"
+            name="name"
+            autoComplete="name"
+            required
+            label={t('auth.name')}
+            error={form.fieldErrors.name}
+            value={name}
+            onValue={setName}
+          />
+          <TextField
+            id="email"
+            name="email"
+            type="email"
+            autoComplete="email"
+            required
+            label={t('auth.email')}
+            error={form.fieldErrors.email}
+            value={email}
+            onValue={setEmail}
+          />
+          <TextField
             id="password"
+            name="password"
+            type="password"
+            autoComplete="new-password"
+            minLength={PASSWORD_MIN}
+            required
             label={t('auth.password')}
             error={form.fieldErrors.password}
             hint={t('auth.passwordHint', { min: PASSWORD_MIN })}
-          >
-            {(props) => (
-              <Input
-                {...props}
-                name="password"
-                type="password"
-                autoComplete="new-password"
-                minLength={PASSWORD_MIN}
-                required
-                value={password}
-                onChange={(e) => setPassword(e.target.value)}
-              />
-            )}
-          </Field>
+            value={password}
+            onValue={setPassword}
+          />
           <Button type="submit" disabled={form.busy} className="w-full">
             {form.busy ? t('auth.working') : t('auth.signUp.submit')}
           </Button>

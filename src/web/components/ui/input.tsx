@@ -63,3 +63,27 @@ export function Field({
     </div>
   );
 }
+
+/** A labelled single-line input with its error: the common case of Field + Input. */
+export function TextField({
+  id,
+  label,
+  error,
+  hint,
+  value,
+  onValue,
+  ...input
+}: Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange' | 'id'> & {
+  id: string;
+  label: string;
+  error?: string | undefined;
+  hint?: string | undefined;
+  value: string;
+  onValue: (value: string) => void;
+}) {
+  return (
+    <Field id={id} label={label} error={error} hint={hint}>
+      {(props) => <Input {...props} {...input} value={value} onChange={(e) => onValue(e.target.value)} />}
+    </Field>
+  );
+}
