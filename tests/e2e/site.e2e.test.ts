@@ -237,3 +237,24 @@ describe('security headers of the production server (P6, short form)', () => {
     expect(await compressed.text()).toBe(await plain.text());
   });
 });
+
+describe('header menus', () => {
+  it('the language menu closes on a click elsewhere and on Escape', async () => {
+    await withSession(async ({ page }) => {
+      await open(page, '/en');
+      await waitForHydration(page);
+      const menu = page.locator('header details').first();
+      await page.getByTestId('language-switcher').click();
+      expect(await menu.getAttribute('open')).not.toBeNull();
+      await page.locator('main h1').first().click();
+      expect(await menu.getAttribute('open')).toBeNull();
+      await page.getByTestId('language-switcher').click();
+      expect(await menu.getAttribute('open')).not.toBeNull();
+      await page.keyboard.press('Escape');
+      expect(await menu.getAttribute('open')).toBeNull();
+      expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe(
+        'language-switcher',
+      );
+    });
+  });
+});

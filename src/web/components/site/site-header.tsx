@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { AppLink } from '../ui/app-link';
 import { Form, useLocation, useNavigate } from 'react-router';
 import { themes, type Theme } from '../../../shared/theme';
@@ -14,10 +14,42 @@ export interface HeaderUser {
   email: string;
 }
 
+/**
+ * The header's menus are native <details> (they work before hydration).
+ * Once hydrated they also close like menus do: on a click elsewhere, on
+ * Escape (focus returns to the menu button) and after a navigation.
+ */
+function useMenusCloseLikeMenus(pathname: string) {
+  useEffect(() => {
+    const openMenus = () => document.querySelectorAll<HTMLDetailsElement>('header details[open]');
+    const onClick = (event: MouseEvent) => {
+      for (const menu of openMenus()) if (!menu.contains(event.target as Node)) menu.open = false;
+    };
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape') return;
+      for (const menu of openMenus()) {
+        menu.open = false;
+        menu.querySelector('summary')?.focus();
+      }
+    };
+    document.addEventListener('click', onClick);
+    document.addEventListener('keydown', onKey);
+    return () => {
+      document.removeEventListener('click', onClick);
+      document.removeEventListener('keydown', onKey);
+    };
+  }, []);
+  useEffect(() => {
+    for (const menu of document.querySelectorAll<HTMLDetailsElement>('header details[open]'))
+      menu.open = false;
+  }, [pathname]);
+}
+
 export function SiteHeader({ user }: { user: HeaderUser | null }) {
   const { t } = useI18n();
   const localePath = useLocalePath();
   const { pathname } = useLocation();
+  useMenusCloseLikeMenus(pathname);
   const navLink = (path: string) => ({
     className: cn('rounded-md px-3 py-2 text-sm hover:bg-accent', pathname === path && 'font-semibold'),
     'aria-current': pathname === path ? ('page' as const) : undefined,
