@@ -88,8 +88,6 @@ export function messagesFor(locale: Locale, namespaces: readonly string[]): Mess
 }
 
 /** Each language's name in itself, for the language switcher. */
-export function languageNames(): Record<Locale, string> {
-  return Object.fromEntries(
-    Object.entries(messagesByLocale).map(([locale, messages]) => [locale, messages['meta.languageName']]),
-  );
-}
+export const languageNames: Record<Locale, string> = Object.fromEntries(
+  Object.entries(messagesByLocale).map(([locale, messages]) => [locale, messages['meta.languageName']]),
+);

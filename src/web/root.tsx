@@ -15,7 +15,8 @@ import type { Route } from './+types/root';
 import { createTranslator, defaultLocale } from '../i18n';
 import { isLocale, languageNames, negotiateLocale } from '../i18n/server';
 import { cookieName } from '../shared/cookie-registry';
-import { parseTheme, readCookie, type Theme } from '../shared/theme';
+import { readCookie } from '../shared/cookie-header';
+import { parseTheme, type Theme } from '../shared/theme';
 import { appContext } from './app-context';
 import { CookieBanner, CookiePreferencesDialog } from './components/consent/cookie-banner';
 import { useLinkInterception } from './components/ui/app-link';
@@ -47,14 +48,12 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
   const session = app ? await app.getSession().catch(() => null) : null;
   return data({
     locale,
-    languageNames: languageNames(),
+    languageNames,
     messages: pageMessages(locale, shellNamespaces),
     theme,
     user: session ? { name: session.user.name, email: session.user.email, role: session.user.role } : null,
   });
 }
-
-export type RootData = Awaited<ReturnType<typeof loader>>['data'];
 
 /**
  * In the browser the theme is whatever <html> already says: the server wrote

@@ -18,7 +18,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import { allows, currentConsent } from '../../shared/consent';
 import { cookieName, findRegistryEntry } from '../../shared/cookie-registry';
-import { readCookie } from '../../shared/theme';
+import { readCookie } from '../../shared/cookie-header';
 import type { AppEnv } from './context';
 import { requestLog } from './request-log';
 
@@ -102,9 +102,17 @@ export function guardedResponseClass(
     /** Set by the request-context middleware; written as X-Request-Id. A declared field keeps the object's shape stable. */
     requestId: string | undefined = undefined;
 
+    /** Filters a Set-Cookie value (one or many) through the registry and consent. */
+    private allowed(cookies: string | string[] | number): string[] {
+      const list = Array.isArray(cookies) ? cookies : [String(cookies)];
+      const log = options.logger.child({ reqId: this.requestId });
+      return allowedSetCookies(list, this.req.headers.cookie, options, log);
+    }
+
     override writeHead(statusCode: number, ...rest: unknown[]): this {
       const last = rest[rest.length - 1];
       if (last && typeof last === 'object' && !Array.isArray(last)) {
+        // Headers passed to writeHead (the Node adapter's way): edit the record.
         const record = last as Record<string, string | string[] | number | undefined>;
         for (const [name, value] of defaults) {
           if (record[name] === undefined && !this.hasHeader(name)) record[name] = value;
@@ -112,22 +120,15 @@ export function guardedResponseClass(
         if (this.requestId !== undefined) record['x-request-id'] = this.requestId;
         const cookies = record['set-cookie'] ?? record['Set-Cookie'];
         if (cookies !== undefined) {
-          const list = Array.isArray(cookies) ? cookies : [String(cookies)];
-          const log = options.logger.child({ reqId: this.requestId });
           delete record['Set-Cookie'];
-          record['set-cookie'] = allowedSetCookies(list, this.req.headers.cookie, options, log);
+          record['set-cookie'] = this.allowed(cookies);
         }
       } else {
+        // Headers set earlier with setHeader().
         for (const [name, value] of defaults) if (!this.hasHeader(name)) this.setHeader(name, value);
         if (this.requestId !== undefined) this.setHeader('x-request-id', this.requestId);
         const cookies = this.getHeader('set-cookie');
-        if (cookies !== undefined) {
-          const list = Array.isArray(cookies) ? cookies : [String(cookies)];
-          this.setHeader(
-            'set-cookie',
-            allowedSetCookies(list, this.req.headers.cookie, options, options.logger),
-          );
-        }
+        if (cookies !== undefined) this.setHeader('set-cookie', this.allowed(cookies));
       }
       return (super.writeHead as (code: number, ...args: unknown[]) => this)(statusCode, ...rest);
     }

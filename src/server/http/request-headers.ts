@@ -5,7 +5,7 @@
  * on first use (a measurable cost on cheap requests such as /healthz).
  */
 import type { Context } from 'hono';
-import { readCookie } from '../../shared/theme';
+import { readCookie } from '../../shared/cookie-header';
 
 interface NodeBindings {
   incoming?: { headers: Record<string, string | string[] | undefined> };

@@ -3,11 +3,11 @@
  * production client build (static assets and prerendered pages) served from
  * memory. In development Vite serves the assets and everything renders live.
  */
-import path from 'node:path';
 import type { Context, Handler } from 'hono';
 import { createRequestHandler, RouterContextProvider, type ServerBuild } from 'react-router';
 import { isLocale } from '../../i18n/server';
 import { allows } from '../../shared/consent';
+import { registryCookieHeader } from '../../shared/cookie-header';
 import { cookieName } from '../../shared/cookie-registry';
 import { parseTheme } from '../../shared/theme';
 import { appContext } from '../../web/app-context';
@@ -30,8 +30,6 @@ export interface PagesOptions {
   renderPool?: RenderPool;
 }
 
-const ONE_YEAR = 365 * 24 * 60 * 60;
-
 export function pagesHandler(deps: AppDeps, options: PagesOptions): Handler<AppEnv> {
   const handleRequest = createRequestHandler(options.build, options.mode);
   const secure = deps.config.secureCookies;
@@ -40,10 +38,7 @@ export function pagesHandler(deps: AppDeps, options: PagesOptions): Handler<AppE
   const sessionCookie = cookieName('session', secure);
   const documentHeaders = Object.entries(documentSecurityHeaders(secure));
 
-  let assets = new Map<
-    string,
-    ReturnType<typeof loadStaticAssets> extends Map<string, infer F> ? F : never
-  >();
+  let assets: ReturnType<typeof loadStaticAssets> = new Map();
   let prerendered = new Map<string, PrerenderedPage>();
   if (options.clientDir && typeof options.build !== 'function') {
     assets = loadStaticAssets(options.clientDir);
@@ -56,7 +51,8 @@ export function pagesHandler(deps: AppDeps, options: PagesOptions): Handler<AppE
 
   /**
    * With functional consent, the language of the page last visited becomes
-   * the saved preference that `/` redirects to. Returns the Set-Cookie value.
+   * the saved preference that `/` redirects to. Returns the Set-Cookie value
+   * (lifetime and attributes from the cookie registry).
    * (Built by hand and appended to the returned response: Hono's setCookie
    * does not reach a Response object that a handler returns as is.)
    */
@@ -64,7 +60,7 @@ export function pagesHandler(deps: AppDeps, options: PagesOptions): Handler<AppE
     const first = c.req.path.split('/')[1];
     if (!isLocale(first) || !allows(c.get('info').consent, 'functional')) return undefined;
     if (requestCookie(c, localeCookie) === first) return undefined;
-    return `${localeCookie}=${first}; Max-Age=${ONE_YEAR}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+    return registryCookieHeader(localeCookie, first, secure);
   }
 
   return async (c) => {
@@ -130,8 +126,4 @@ export function pagesHandler(deps: AppDeps, options: PagesOptions): Handler<AppE
     if (localeSetCookie) response.headers.append('set-cookie', localeSetCookie);
     return response;
   };
-}
-
-export function clientDirFor(serverBuildFile: string): string {
-  return path.resolve(path.dirname(serverBuildFile), '..', 'client');
 }

@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createRequestHandler, RouterContextProvider, type ServerBuild } from 'react-router';
 import type { CurrentSession } from '../auth/get-session';
 import type { FromWorker, RenderJob, ToWorker } from './render-protocol';
-import { readCookie } from '../../shared/theme';
+import { readCookie } from '../../shared/cookie-header';
 import type { appContext as AppContextKey } from '../../web/app-context';
 
 const port = parentPort;

@@ -5,7 +5,7 @@
  */
 import { allows, type ConsentState } from '../../shared/consent';
 import { cookieRegistry, findRegistryEntry } from '../../shared/cookie-registry';
-import { readCookie } from '../../shared/theme';
+import { readCookie, registryCookieHeader } from '../../shared/cookie-header';
 
 function isHttps(): boolean {
   return typeof location !== 'undefined' && location.protocol === 'https:';
@@ -31,8 +31,7 @@ export function setBrowserCookie(
     throw new Error(`cookie "${baseName}" is not declared as browser-written in the cookie registry`);
   }
   if (!allows(consent, entry.category)) return false;
-  const maxAge = entry.maxAgeSeconds === 'session' ? '' : `; Max-Age=${entry.maxAgeSeconds}`;
-  document.cookie = `${wireCookieName(baseName)}=${encodeURIComponent(value)}${maxAge}; Path=/; SameSite=Lax${isHttps() ? '; Secure' : ''}`;
+  document.cookie = registryCookieHeader(wireCookieName(baseName), value, isHttps());
   return true;
 }
 

@@ -39,10 +39,6 @@ export function useI18n(): I18nValue {
   return useContext(I18nContext);
 }
 
-export function useT(): Translator {
-  return useContext(I18nContext).t;
-}
-
 /** `/faq` -> `/zh/faq` in the current language. */
 export function useLocalePath(): (path: string) => string {
   const { locale } = useI18n();

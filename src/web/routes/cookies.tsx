@@ -20,6 +20,8 @@ export function loader({ params }: Route.LoaderArgs) {
   return { messages: pageMessages(params.lang, ['cookies']) };
 }
 
+const columns = ['name', 'type', 'purpose', 'lifetime', 'party'] as const;
+
 export function lifetimeText(entry: RegistryEntry, t: Translator): string {
   if (entry.maxAgeSeconds === 'session') return t('cookies.lifetime.session');
   const hours = entry.maxAgeSeconds / 3600;
@@ -55,21 +57,11 @@ export default function CookiePolicy() {
                 <table className="w-full text-left text-sm">
                   <thead className="bg-muted">
                     <tr>
-                      <th scope="col" className="p-3">
-                        {t('cookies.column.name')}
-                      </th>
-                      <th scope="col" className="p-3">
-                        {t('cookies.column.type')}
-                      </th>
-                      <th scope="col" className="p-3">
-                        {t('cookies.column.purpose')}
-                      </th>
-                      <th scope="col" className="p-3">
-                        {t('cookies.column.lifetime')}
-                      </th>
-                      <th scope="col" className="p-3">
-                        {t('cookies.column.party')}
-                      </th>
+                      {columns.map((column) => (
+                        <th key={column} scope="col" className="p-3">
+                          {t(`cookies.column.${column}`)}
+                        </th>
+                      ))}
                     </tr>
                   </thead>
                   <tbody>
