@@ -8,7 +8,12 @@
 import { renderToPipeableStream } from 'react-dom/server';
 import type { EntryContext, RouterContextProvider } from 'react-router';
 import { ServerRouter } from 'react-router';
+import { bundleByPath } from '../i18n/bundles';
 import { appContext } from './app-context';
+import { setServerMessagesLookup } from './lib/message-store';
+
+// Pages render from the message bundles in memory (loaders send references).
+setServerMessagesLookup((ref) => bundleByPath(ref)?.messages);
 
 // The server reads this export so that its context key is this bundle's instance.
 export { appContext };

@@ -7,6 +7,7 @@ import {
   Outlet,
   Scripts,
   ScrollRestoration,
+  useMatches,
   useRouteError,
   useRouteLoaderData,
   type LinksFunction,
@@ -24,7 +25,9 @@ import { SiteFooter } from './components/site/site-footer';
 import { SiteHeader } from './components/site/site-header';
 import { ConsentProvider } from './lib/consent';
 import { I18nProvider } from './lib/i18n';
-import { pageMessages, shellNamespaces } from './lib/messages.server';
+import { hydrationMessageRefs } from './lib/hydration-messages';
+import { loadMessages, messageRefs, resolveMessages } from './lib/message-store';
+import { pageMessages } from './lib/messages.server';
 import { ThemeProvider } from './lib/theme';
 import stylesheet from './app.css?url';
 
@@ -49,7 +52,7 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
   return data({
     locale,
     languageNames,
-    messages: pageMessages(locale, shellNamespaces),
+    messages: pageMessages(locale, 'shell'),
     theme,
     user: session ? { name: session.user.name, email: session.user.email, role: session.user.role } : null,
   });
@@ -66,10 +69,37 @@ function currentTheme(fromLoader: Theme | undefined): Theme {
   return fromLoader ?? 'system';
 }
 
+/**
+ * Navigations render only after the new pages' message bundles are here:
+ * loaders return references, and this fetches the ones not loaded yet.
+ * A bundle that is gone (a new release renamed it) means this tab runs old
+ * code, so the navigation becomes a full page load.
+ */
+export const clientMiddleware: Route.ClientMiddlewareFunction[] = [
+  async ({ request }, next) => {
+    const results = await next();
+    const data = Object.values(results).map((r) => (r.type === 'data' ? r.result : undefined));
+    try {
+      await Promise.all(messageRefs(data).map(loadMessages));
+    } catch {
+      window.location.assign(request.url);
+      await new Promise(() => {});
+    }
+    return results;
+  },
+];
+
 export function Layout({ children }: { children: React.ReactNode }) {
   const root = useRouteLoaderData<typeof loader>('root');
   const locale = root?.locale ?? defaultLocale;
   const theme = currentTheme(root?.theme);
+  const matches = useMatches();
+  // The server announces the first page's bundles so the browser fetches them
+  // alongside the scripts; later pages load theirs in clientMiddleware.
+  const preloads =
+    typeof document === 'undefined'
+      ? messageRefs(matches.map((match) => match.loaderData))
+      : hydrationMessageRefs();
   return (
     <html lang={locale} data-theme={theme} className={theme === 'system' ? undefined : theme}>
       <head>
@@ -78,6 +108,9 @@ export function Layout({ children }: { children: React.ReactNode }) {
         <meta name="color-scheme" content="light dark" />
         <Meta />
         <Links />
+        {preloads.map((href) => (
+          <link key={href} rel="preload" as="fetch" href={href} crossOrigin="anonymous" />
+        ))}
       </head>
       <body className="flex min-h-dvh flex-col bg-background text-foreground antialiased">
         {children}
@@ -95,7 +128,7 @@ function Shell({ children }: { children: React.ReactNode }) {
   const languageNames = root?.languageNames ?? noLanguages;
   useLinkInterception(useMemo(() => Object.keys(languageNames), [languageNames]));
   const locale = root?.locale ?? defaultLocale;
-  const t = createTranslator(root?.messages ?? {});
+  const t = createTranslator(resolveMessages(root?.messages));
   return (
     <I18nProvider locale={locale} languageNames={languageNames}>
       <ConsentProvider locale={locale}>
@@ -128,7 +161,7 @@ export function ErrorBoundary() {
   const error = useRouteError();
   const root = useRouteLoaderData<typeof loader>('root');
   const locale = root?.locale ?? defaultLocale;
-  const t = createTranslator(root?.messages ?? {});
+  const t = createTranslator(resolveMessages(root?.messages));
   const notFound = isRouteErrorResponse(error) && error.status === 404;
   const title = t(notFound ? 'notFound.title' : 'error.page.title');
   return (

@@ -62,8 +62,29 @@ describe('landing page', () => {
 
 describe('language', () => {
   it('switches /en/faq to Chinese, and the 404 page speaks Chinese', async () => {
-    await withSession(async ({ page }) => {
+    await withSession(async ({ page, requests }) => {
       await open(page, '/en/faq');
+      // Texts come as cacheable bundles, not inside the document's data.
+      const bundles = () =>
+        requests
+          .filter((r) => new URL(r.url).pathname.startsWith('/i18n/'))
+          .map((r) => new URL(r.url).pathname);
+      expect(bundles().map((p) => p.replace(/\.[\w-]+\.json$/, ''))).toEqual([
+        '/i18n/en/shell',
+        '/i18n/en/faq',
+      ]);
+      const faqBundle = await page.request.get(url(bundles()[1]!));
+      expect(faqBundle.headers()['cache-control']).toBe('public, max-age=31536000, immutable');
+      expect(((await faqBundle.json()) as Record<string, string>)['faq.title']).toBe(t('en', 'faq.title'));
+      const stale = await page.request.get(
+        url(bundles()[1]!.replace(/\.[\w-]+\.json$/, '.AAAAAAAAAAAA.json')),
+      );
+      expect(stale.status()).toBe(404);
+      const html = await (await page.request.get(url('/en/faq'))).text();
+      const pageData = [...html.matchAll(/<script[^>]*>([^<]*streamController\.enqueue[^<]*)<\/script>/g)];
+      expect(pageData).toHaveLength(1);
+      expect(pageData[0]![1]).toContain('/i18n/en/faq.');
+      expect(pageData[0]![1]).not.toContain('faq.title');
       expect(await page.locator('main h1').first().innerText()).toBe(t('en', 'faq.title'));
 
       await page.getByTestId('language-switcher').click();
@@ -74,6 +95,12 @@ describe('language', () => {
       await page.waitForFunction(() => document.documentElement.lang === 'zh');
       expect(await page.locator('main h1').first().innerText()).toBe(t('zh', 'faq.title'));
       await expect.poll(() => page.title()).toBe(`${t('zh', 'faq.title')} · ${t('zh', 'site.name')}`);
+      // A client-side navigation: the Chinese bundles were fetched, once each.
+      expect(
+        bundles()
+          .filter((p) => p.startsWith('/i18n/zh/'))
+          .map((p) => p.split('.')[0]),
+      ).toEqual(['/i18n/zh/shell', '/i18n/zh/faq']);
       // The banner (no choice made yet) follows the page language too.
       expect(await page.getByTestId('cookie-banner').locator('h2').innerText()).toBe(
         t('zh', 'consent.banner.title'),

@@ -5,6 +5,7 @@
  */
 import type { Context, Handler } from 'hono';
 import { createRequestHandler, RouterContextProvider, type ServerBuild } from 'react-router';
+import { allMessageBundles } from '../../i18n/bundles';
 import { isLocale } from '../../i18n/server';
 import { allows } from '../../shared/consent';
 import { registryCookieHeader } from '../../shared/cookie-header';
@@ -18,7 +19,7 @@ import { contentSecurityPolicy, createNonce, documentSecurityHeaders } from '../
 import { loadPrerenderedPages, servePrerendered, type PrerenderedPage } from './prerendered';
 import type { RenderPool } from './render-pool';
 import { requestLog } from '../http/request-log';
-import { loadStaticAssets, serveStaticFile } from './static-assets';
+import { IMMUTABLE, loadStaticAssets, memoryFile, serveStaticFile } from './static-assets';
 
 export interface PagesOptions {
   /** The React Router server build (a function in dev, so edits are picked up). */
@@ -47,6 +48,10 @@ export function pagesHandler(deps: AppDeps, options: PagesOptions): Handler<AppE
       paths: options.build.prerender,
       https: secure,
     });
+  }
+  // Message bundles (src/i18n/bundles.ts): content-named, so immutable.
+  for (const bundle of allMessageBundles()) {
+    assets.set(bundle.path, memoryFile(Buffer.from(bundle.json), 'application/json', IMMUTABLE));
   }
 
   /**

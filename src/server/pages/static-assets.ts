@@ -35,7 +35,7 @@ export interface Compressible {
   br?: Uint8Array<ArrayBuffer>;
 }
 
-interface StaticFile extends Compressible {
+export interface StaticFile extends Compressible {
   type: string;
   etag: string;
   cacheControl: string;
@@ -60,23 +60,30 @@ export function copy(buffer: Buffer | Uint8Array): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+export const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+/** A file served from memory, with its ETag computed once. */
+export function memoryFile(body: Buffer | Uint8Array, type: string, cacheControl: string): StaticFile {
+  return {
+    body: copy(body),
+    // Small files gain nothing from compression.
+    compressible: COMPRESSIBLE.test(type) && body.byteLength > 1024,
+    type,
+    etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
+    cacheControl,
+  };
+}
+
 export function loadStaticAssets(clientDir: string): Map<string, StaticFile> {
   const files = new Map<string, StaticFile>();
   for (const full of walkFiles(clientDir)) {
     const urlPath = `/${path.relative(clientDir, full).split(path.sep).join('/')}`;
     if (urlPath.endsWith('.html') || urlPath.endsWith('.data')) continue;
-    const body = readFileSync(full);
-    const type = TYPES[path.extname(full)] ?? 'application/octet-stream';
-    const file: StaticFile = {
-      body: copy(body),
-      // Small files gain nothing from compression.
-      compressible: COMPRESSIBLE.test(type) && body.byteLength > 1024,
-      type,
-      etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
-      cacheControl: urlPath.startsWith('/assets/')
-        ? 'public, max-age=31536000, immutable'
-        : 'public, max-age=3600, must-revalidate',
-    };
+    const file = memoryFile(
+      readFileSync(full),
+      TYPES[path.extname(full)] ?? 'application/octet-stream',
+      urlPath.startsWith('/assets/') ? IMMUTABLE : 'public, max-age=3600, must-revalidate',
+    );
     files.set(urlPath, file);
   }
   return files;

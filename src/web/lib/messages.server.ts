@@ -1,27 +1,11 @@
 /**
- * Messages a page needs, for its loader to hand to the browser: only the
- * page's namespaces and only its language (the rest never leaves the server).
+ * What a page's loader sends for its messages: a reference to its bundle in
+ * its language (src/i18n/bundles.ts). The texts themselves reach the browser
+ * as separate, cacheable files; other pages' texts and other languages stay
+ * on the server.
  */
-import { defaultLocale, type Messages } from '../../i18n';
-import { isLocale, messagesFor } from '../../i18n/server';
+import { messagesRef, type MessageBundleId, type MessagesRef } from '../../i18n/bundles';
 
-/**
- * The shell's messages (header, footer, consent banner, error page), sent by
- * the root loader with every page. API errors arrive already localized, so
- * only the errors the browser words itself are here.
- */
-export const shellNamespaces = [
-  'meta',
-  'site',
-  'nav',
-  'theme',
-  'consent',
-  'notFound',
-  'error.page',
-  'error.network',
-  'error.internal',
-];
-
-export function pageMessages(lang: string | undefined, namespaces: readonly string[]): Messages {
-  return messagesFor(isLocale(lang) ? lang : defaultLocale, namespaces);
+export function pageMessages(lang: string | undefined, bundle: MessageBundleId): MessagesRef {
+  return messagesRef(lang, bundle);
 }

@@ -1,5 +1,6 @@
 import type { MetaDescriptor } from 'react-router';
 import { createTranslator, type MessageKey, type Messages } from '../../i18n';
+import { messageRefs, resolveMessages } from './message-store';
 
 interface MetaArgsLike {
   matches: readonly ({ loaderData?: unknown } | undefined)[];
@@ -7,12 +8,7 @@ interface MetaArgsLike {
 
 /** The message sets the matched routes' loaders delivered (root's shell messages, then the page's). */
 export function matchedMessages(matches: MetaArgsLike['matches']): Messages[] {
-  const sets: Messages[] = [];
-  for (const match of matches) {
-    const messages = (match?.loaderData as { messages?: Messages } | undefined)?.messages;
-    if (messages) sets.push(messages);
-  }
-  return sets;
+  return messageRefs(matches.map((match) => match?.loaderData)).map(resolveMessages);
 }
 
 /** Title, description and language alternates for a page, in the page's language. */

@@ -13,7 +13,7 @@ export const meta: Route.MetaFunction = (args) =>
   pageMeta(args, { title: 'contact.title', description: 'contact.description' }, '/contact');
 
 export function loader({ params }: Route.LoaderArgs) {
-  return { messages: pageMessages(params.lang, ['contact']) };
+  return { messages: pageMessages(params.lang, 'contact') };
 }
 
 export default function Contact() {

@@ -17,7 +17,7 @@ export const meta: Route.MetaFunction = (args) =>
   pageMeta(args, { title: 'cookies.title', description: 'cookies.description' }, '/cookies');
 
 export function loader({ params }: Route.LoaderArgs) {
-  return { messages: pageMessages(params.lang, ['cookies']) };
+  return { messages: pageMessages(params.lang, 'cookies') };
 }
 
 const columns = ['name', 'type', 'purpose', 'lifetime', 'party'] as const;

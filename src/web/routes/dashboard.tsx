@@ -12,7 +12,7 @@ export const meta: Route.MetaFunction = (args) => [
 ];
 
 export function loader({ params }: Route.LoaderArgs) {
-  return { messages: pageMessages(params.lang, ['dashboard']) };
+  return { messages: pageMessages(params.lang, 'dashboard') };
 }
 
 export default function Dashboard() {

@@ -10,7 +10,7 @@ export const meta: Route.MetaFunction = (args) =>
   pageMeta(args, { title: 'faq.title', description: 'faq.description' }, '/faq');
 
 export function loader({ params }: Route.LoaderArgs) {
-  return { messages: pageMessages(params.lang, ['faq']) };
+  return { messages: pageMessages(params.lang, 'faq') };
 }
 
 type LinkTarget = 'privacy' | 'cookies' | 'contact';

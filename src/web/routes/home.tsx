@@ -10,7 +10,7 @@ export const meta: Route.MetaFunction = (args) =>
   pageMeta(args, { title: 'home.title', description: 'home.description' }, '');
 
 export function loader({ params }: Route.LoaderArgs) {
-  return { messages: pageMessages(params.lang, ['home']) };
+  return { messages: pageMessages(params.lang, 'home') };
 }
 
 const steps = ['describe', 'pick', 'keep'] as const;

@@ -8,7 +8,7 @@ export const meta: Route.MetaFunction = (args) =>
   pageMeta(args, { title: 'privacy.title', description: 'privacy.description' }, '/privacy');
 
 export function loader({ params }: Route.LoaderArgs) {
-  return { messages: pageMessages(params.lang, ['privacy']) };
+  return { messages: pageMessages(params.lang, 'privacy') };
 }
 
 const LAST_UPDATED = '2026-11-28';

@@ -15,7 +15,7 @@ export const meta: Route.MetaFunction = (args) =>
   pageMeta(args, { title: 'auth.signIn.title', description: 'auth.signIn.description' }, '/sign-in');
 
 export function loader({ params }: Route.LoaderArgs) {
-  return { messages: pageMessages(params.lang, ['auth']) };
+  return { messages: pageMessages(params.lang, 'auth') };
 }
 
 /** Only same-site paths are followed after sign-in (no open redirect). */

@@ -15,7 +15,7 @@ export const meta: Route.MetaFunction = (args) =>
   pageMeta(args, { title: 'auth.signUp.title', description: 'auth.signUp.description' }, '/sign-up');
 
 export function loader({ params }: Route.LoaderArgs) {
-  return { messages: pageMessages(params.lang, ['auth']) };
+  return { messages: pageMessages(params.lang, 'auth') };
 }
 
 /** Mirrors PASSWORD_MIN_LENGTH on the server (src/server/auth/auth.ts); the server decides. */

@@ -8,7 +8,7 @@ export const meta: Route.MetaFunction = (args) =>
   pageMeta(args, { title: 'terms.title', description: 'terms.description' }, '/terms');
 
 export function loader({ params }: Route.LoaderArgs) {
-  return { messages: pageMessages(params.lang, ['terms']) };
+  return { messages: pageMessages(params.lang, 'terms') };
 }
 
 const LAST_UPDATED = '2026-11-28';
