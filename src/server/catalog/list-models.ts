@@ -1,0 +1,223 @@
+/**
+ * Reads the catalog: models with their routes, each route with its provider,
+ * and the jsonb columns parsed by their zod schemas.
+ *
+ * Availability (decision 012): a route is available when it and its provider
+ * are enabled. A model is usable when it is enabled and has an available
+ * route; its primary route is the first available one (so a model whose
+ * route 0 provider has no key yet still works through a fallback that has
+ * one), and the model is listed under that route's provider.
+ *
+ * A row whose JSON does not parse (only possible by editing the database by
+ * hand: writes go through the schemas) is left out and reported through
+ * `onInvalid`, so one bad row neither reaches an adapter nor takes the
+ * whole catalog down.
+ */
+import { asc, eq } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import {
+  modelRoutes,
+  models,
+  providers,
+  type ModelRouteRow,
+  type ModelRow,
+  type ProviderRow,
+} from '../db/schema';
+import {
+  modelDefinitionSchema,
+  providerSettingsSchema,
+  routeOptionsSchema,
+  type ModelDefinition,
+  type ProviderSettings,
+  type RouteOptions,
+} from './capabilities';
+
+export interface CatalogProvider {
+  id: string;
+  nameEn: string;
+  nameZh: string;
+  enabled: boolean;
+  sortOrder: number;
+  settings: ProviderSettings;
+}
+
+export interface CatalogRoute {
+  position: number;
+  provider: CatalogProvider;
+  /** The provider's own model id: what the adapter sends. */
+  providerModelId: string;
+  options: RouteOptions;
+  enabled: boolean;
+  /** Enabled, and so is its provider: a generation may use it. */
+  isAvailable: boolean;
+}
+
+export interface CatalogModel extends ModelDefinition {
+  id: string;
+  nameEn: string;
+  nameZh: string;
+  descriptionEn: string | null;
+  descriptionZh: string | null;
+  enabled: boolean;
+  sortOrder: number;
+  /** Every valid route by position; a generation tries the available ones in this order. */
+  routes: CatalogRoute[];
+  /** The provider of the primary route (the first available one, else route 0); null without routes. */
+  provider: CatalogProvider | null;
+  isUsable: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface CatalogProblem {
+  table: 'providers' | 'models' | 'model_routes';
+  /** The row's key: provider id, model id, or "modelId:position". */
+  id: string;
+  message: string;
+}
+
+export interface ReadCatalogOptions {
+  /** Called for each row left out because its JSON does not parse; log it. */
+  onInvalid?: (problem: CatalogProblem) => void;
+}
+
+export interface ListModelsOptions extends ReadCatalogOptions {
+  /** Also models that are disabled or have no available route (the admin console). */
+  includeDisabled?: boolean;
+}
+
+/** All valid models, ordered by their provider's sort order, then their own; by default only usable ones. */
+export async function listModels(db: Db, options: ListModelsOptions = {}): Promise<CatalogModel[]> {
+  const all = await readModels(db, undefined, options);
+  const listed = options.includeDisabled ? all : all.filter((m) => m.isUsable);
+  return listed.sort(compareModels);
+}
+
+/** One model by id, usable or not (check `isUsable`); undefined when unknown or invalid. */
+export async function getModel(
+  db: Db,
+  id: string,
+  options: ReadCatalogOptions = {},
+): Promise<CatalogModel | undefined> {
+  const [model] = await readModels(db, id, options);
+  return model;
+}
+
+function compareModels(a: CatalogModel, b: CatalogModel): number {
+  // Models without a provider (no routes) go last.
+  const pa = a.provider;
+  const pb = b.provider;
+  if (pa && pb) {
+    if (pa.sortOrder !== pb.sortOrder) return pa.sortOrder - pb.sortOrder;
+    if (pa.id !== pb.id) return pa.id < pb.id ? -1 : 1;
+  } else if (pa !== pb) {
+    return pa ? -1 : 1;
+  }
+  if (a.sortOrder !== b.sortOrder) return a.sortOrder - b.sortOrder;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** One query (a consistent snapshot): models left-joined to their routes and the routes' providers. */
+async function readModels(
+  db: Db,
+  id: string | undefined,
+  options: ReadCatalogOptions,
+): Promise<CatalogModel[]> {
+  const rows = await db
+    .select({ model: models, route: modelRoutes, provider: providers })
+    .from(models)
+    .leftJoin(modelRoutes, eq(modelRoutes.modelId, models.id))
+    .leftJoin(providers, eq(providers.id, modelRoutes.providerId))
+    .where(id === undefined ? undefined : eq(models.id, id))
+    .orderBy(asc(models.id), asc(modelRoutes.position));
+
+  const report = options.onInvalid ?? (() => {});
+  const providerCache = new Map<string, CatalogProvider | null>();
+  const byModel = new Map<string, { row: ModelRow; routes: CatalogRoute[] }>();
+  for (const { model, route, provider } of rows) {
+    let entry = byModel.get(model.id);
+    if (!entry) {
+      entry = { row: model, routes: [] };
+      byModel.set(model.id, entry);
+    }
+    if (!route || !provider) continue;
+    const parsedProvider = toProvider(provider, providerCache, report);
+    const parsedRoute = parsedProvider && toRoute(route, parsedProvider, report);
+    if (parsedRoute) entry.routes.push(parsedRoute);
+  }
+
+  const result: CatalogModel[] = [];
+  for (const { row, routes } of byModel.values()) {
+    const definition = modelDefinitionSchema.safeParse({
+      capabilities: row.capabilities,
+      pricing: row.pricing,
+    });
+    if (!definition.success) {
+      report({ table: 'models', id: row.id, message: definition.error.message });
+      continue;
+    }
+    const primary = routes.find((r) => r.isAvailable) ?? routes[0];
+    result.push({
+      id: row.id,
+      nameEn: row.nameEn,
+      nameZh: row.nameZh,
+      descriptionEn: row.descriptionEn,
+      descriptionZh: row.descriptionZh,
+      capabilities: definition.data.capabilities,
+      pricing: definition.data.pricing,
+      enabled: row.enabled,
+      sortOrder: row.sortOrder,
+      routes,
+      provider: primary?.provider ?? null,
+      isUsable: row.enabled && routes.some((r) => r.isAvailable),
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+    });
+  }
+  return result;
+}
+
+function toProvider(
+  row: ProviderRow,
+  cache: Map<string, CatalogProvider | null>,
+  report: (problem: CatalogProblem) => void,
+): CatalogProvider | null {
+  const cached = cache.get(row.id);
+  if (cached !== undefined) return cached;
+  const settings = providerSettingsSchema.safeParse(row.settings);
+  if (!settings.success) report({ table: 'providers', id: row.id, message: settings.error.message });
+  // Routes through a provider with unreadable settings are left out: guessing
+  // (dropping a base-URL override, say) could send requests somewhere else.
+  const provider = settings.success
+    ? {
+        id: row.id,
+        nameEn: row.nameEn,
+        nameZh: row.nameZh,
+        enabled: row.enabled,
+        sortOrder: row.sortOrder,
+        settings: settings.data,
+      }
+    : null;
+  cache.set(row.id, provider);
+  return provider;
+}
+
+function toRoute(
+  row: ModelRouteRow,
+  provider: CatalogProvider,
+  report: (problem: CatalogProblem) => void,
+): CatalogRoute | null {
+  const options = routeOptionsSchema.safeParse(row.options);
+  if (!options.success) {
+    report({ table: 'model_routes', id: `${row.modelId}:${row.position}`, message: options.error.message });
+    return null;
+  }
+  return {
+    position: row.position,
+    provider,
+    providerModelId: row.providerModelId,
+    options: options.data,
+    enabled: row.enabled,
+    isAvailable: row.enabled && provider.enabled,
+  };
+}
