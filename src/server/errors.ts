@@ -18,7 +18,11 @@ export const errorCodes = {
   conflict: 409,
   email_taken: 409,
   payload_too_large: 413,
+  /** An image over the pixel or side cap (docs/decisions/013-storage.md). */
+  image_too_large: 413,
   unsupported_media_type: 415,
+  /** Bytes that are not a PNG, JPEG or still WebP that decodes cleanly. */
+  invalid_image: 422,
   rate_limited: 429,
   internal: 500,
   unavailable: 503,
