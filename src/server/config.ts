@@ -60,6 +60,72 @@ const envSchema = z.object({
    * answers 503, so a load balancer stops sending traffic first. 0 = close at once.
    */
   SHUTDOWN_READINESS_DELAY_SECONDS: int(0, 0, 120),
+
+  /** Credits granted to every new member (0 = none). */
+  STARTER_CREDITS: int(20, 0, 1_000_000),
+  /** `inline`: this process also runs the generation workers; `separate`: it only enqueues (run `npm run worker`). */
+  WORKER_MODE: z.preprocess(emptyToUndefined, z.enum(['inline', 'separate']).default('inline')),
+  /** Generations one worker process runs at the same time. */
+  WORKER_CONCURRENCY: int(8, 1, 256),
+  /** Seconds one provider call may take before it is aborted (and retried if attempts remain). */
+  GENERATION_ATTEMPT_TIMEOUT_SECONDS: int(120, 1, 3600),
+  /** Provider calls per generation, across retries (fallback routes included). */
+  GENERATION_MAX_ATTEMPTS: int(5, 1, 20),
+  /** Backoff before the first retry, in milliseconds (doubles, with jitter). */
+  GENERATION_RETRY_BASE_MS: int(500, 0, 60_000),
+  /** Unfinished generations one member may have at once; more answer 429. */
+  GENERATION_MAX_ACTIVE_PER_USER: int(50, 1, 10_000),
+  /** pg-boss: a job still active after this long is failed and retried. */
+  JOB_EXPIRE_SECONDS: int(900, 10, 86_400),
+  /** pg-boss: a running job writes a heartbeat this often; a job missing it is presumed dead. */
+  JOB_HEARTBEAT_SECONDS: int(30, 10, 3_600),
+  /** pg-boss: how often expired jobs and missed heartbeats are looked for. */
+  JOB_MONITOR_INTERVAL_SECONDS: int(60, 1, 600),
+  /** pg-boss: times a job is run again after a crash, expiry or lost heartbeat. */
+  JOB_RETRY_LIMIT: int(2, 0, 20),
+  /** pg-boss: seconds before such a rerun. */
+  JOB_RETRY_DELAY_SECONDS: int(5, 0, 3_600),
+  /** pg-boss: the idle poll when LISTEN/NOTIFY is unavailable (with it, new jobs wake workers at once). */
+  JOB_POLLING_INTERVAL_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().min(0.5).max(60).default(2)),
+  /**
+   * A credit hold still open after this long is voided by the sweeper. Must cover every
+   * run pg-boss may still make (checked at boot, see holdTimeoutFloor). Default: the floor.
+   */
+  HOLD_TIMEOUT_SECONDS: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number()
+      .int()
+      .min(10)
+      .max(7 * 86_400)
+      .optional(),
+  ),
+  /** How often the sweeper looks for generations whose job died or whose hold expired. */
+  SWEEP_INTERVAL_SECONDS: int(30, 1, 3_600),
+
+  /** Where images are stored: `disk` (DATA_DIR/storage) or an S3-compatible bucket. */
+  STORAGE_DRIVER: z.preprocess(emptyToUndefined, z.enum(['disk', 's3']).default('disk')),
+  /** Folder for the disk driver. Default: DATA_DIR/storage. */
+  STORAGE_DIR: optionalString,
+  S3_ENDPOINT: z.preprocess(emptyToUndefined, z.url().optional()),
+  S3_REGION: z.preprocess(emptyToUndefined, z.string().default('us-east-1')),
+  S3_BUCKET: optionalString,
+  S3_ACCESS_KEY_ID: optionalString,
+  S3_SECRET_ACCESS_KEY: optionalString,
+  /** Path-style URLs (http://host/bucket/key), needed by MinIO and most self-hosted servers. Default: on when S3_ENDPOINT is set. */
+  S3_FORCE_PATH_STYLE: z.preprocess(emptyToUndefined, z.stringbool().optional()),
+  /** `when_required` for stores that reject the SDK's default CRC32 checksum headers. */
+  S3_CHECKSUMS: z.preprocess(
+    emptyToUndefined,
+    z.enum(['when_supported', 'when_required']).default('when_supported'),
+  ),
+  /** Largest image accepted from a provider or an upload, in megapixels (sharp's own default is 268). */
+  IMAGE_MAX_MEGAPIXELS: int(40, 1, 268),
+
+  /** Built-in offline provider: simulated latency per call, in milliseconds. */
+  LOCAL_PROVIDER_LATENCY_MS: int(0, 0, 600_000),
+  /** Built-in offline provider: simulated faults, e.g. `rate_limited:0.2,provider_error:0.1,timeout:0.05`. */
+  LOCAL_PROVIDER_FAULTS: optionalString,
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -83,6 +149,38 @@ export interface Config {
   shutdownGraceSeconds: number;
   shutdownReadinessDelaySeconds: number;
   renderThreads: number;
+  starterCredits: number;
+  worker: { mode: 'inline' | 'separate'; concurrency: number };
+  generation: {
+    attemptTimeoutMs: number;
+    maxAttempts: number;
+    retryBaseMs: number;
+    maxActivePerUser: number;
+    holdTimeoutSeconds: number;
+    sweepIntervalSeconds: number;
+  };
+  jobs: {
+    expireInSeconds: number;
+    heartbeatSeconds: number;
+    monitorIntervalSeconds: number;
+    retryLimit: number;
+    retryDelaySeconds: number;
+    pollingIntervalSeconds: number;
+  };
+  storage:
+    | { driver: 'disk'; root: string }
+    | {
+        driver: 's3';
+        endpoint: string | undefined;
+        region: string;
+        bucket: string;
+        accessKeyId: string;
+        secretAccessKey: string;
+        forcePathStyle: boolean;
+        checksums: 'when_supported' | 'when_required';
+      };
+  imageMaxPixels: number;
+  localProvider: { latencyMs: number; faults: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -98,6 +196,32 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   }
   const env = parsed.data;
   const dataDir = path.resolve(env.DATA_DIR);
+  const jobs: Config['jobs'] = {
+    expireInSeconds: env.JOB_EXPIRE_SECONDS,
+    heartbeatSeconds: env.JOB_HEARTBEAT_SECONDS,
+    monitorIntervalSeconds: env.JOB_MONITOR_INTERVAL_SECONDS,
+    retryLimit: env.JOB_RETRY_LIMIT,
+    retryDelaySeconds: env.JOB_RETRY_DELAY_SECONDS,
+    pollingIntervalSeconds: env.JOB_POLLING_INTERVAL_SECONDS,
+  };
+  if (env.HOLD_TIMEOUT_SECONDS !== undefined && env.HOLD_TIMEOUT_SECONDS < holdTimeoutFloor(jobs)) {
+    throw new ConfigError(
+      `Invalid configuration:\n  HOLD_TIMEOUT_SECONDS: ${env.HOLD_TIMEOUT_SECONDS} is shorter than the ${holdTimeoutFloor(jobs)} s ` +
+        'that pg-boss may still spend on a job ((JOB_EXPIRE_SECONDS + JOB_MONITOR_INTERVAL_SECONDS) x ' +
+        '(JOB_RETRY_LIMIT + 1) + JOB_RETRY_DELAY_SECONDS x JOB_RETRY_LIMIT); a hold could expire while its job still runs',
+    );
+  }
+  if (env.GENERATION_ATTEMPT_TIMEOUT_SECONDS * env.GENERATION_MAX_ATTEMPTS >= env.JOB_EXPIRE_SECONDS) {
+    throw new ConfigError(
+      'Invalid configuration:\n  GENERATION_ATTEMPT_TIMEOUT_SECONDS x GENERATION_MAX_ATTEMPTS must be shorter than ' +
+        'JOB_EXPIRE_SECONDS, so a job can spend all its attempts before pg-boss gives up on it',
+    );
+  }
+  if (env.JOB_HEARTBEAT_SECONDS >= env.JOB_EXPIRE_SECONDS) {
+    throw new ConfigError(
+      'Invalid configuration:\n  JOB_HEARTBEAT_SECONDS must be shorter than JOB_EXPIRE_SECONDS',
+    );
+  }
   const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
   return {
     env: env.NODE_ENV,
@@ -126,6 +250,53 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     shutdownGraceSeconds: env.SHUTDOWN_GRACE_SECONDS,
     shutdownReadinessDelaySeconds: env.SHUTDOWN_READINESS_DELAY_SECONDS,
     renderThreads: env.RENDER_THREADS ?? Math.min(availableParallelism(), 8),
+    starterCredits: env.STARTER_CREDITS,
+    worker: { mode: env.WORKER_MODE, concurrency: env.WORKER_CONCURRENCY },
+    generation: {
+      attemptTimeoutMs: env.GENERATION_ATTEMPT_TIMEOUT_SECONDS * 1000,
+      maxAttempts: env.GENERATION_MAX_ATTEMPTS,
+      retryBaseMs: env.GENERATION_RETRY_BASE_MS,
+      maxActivePerUser: env.GENERATION_MAX_ACTIVE_PER_USER,
+      holdTimeoutSeconds: env.HOLD_TIMEOUT_SECONDS ?? holdTimeoutFloor(jobs),
+      sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS,
+    },
+    jobs,
+    storage: storageConfig(env, dataDir),
+    imageMaxPixels: env.IMAGE_MAX_MEGAPIXELS * 1_000_000,
+    localProvider: { latencyMs: env.LOCAL_PROVIDER_LATENCY_MS, faults: env.LOCAL_PROVIDER_FAULTS },
+  };
+}
+
+/**
+ * The shortest safe hold timeout (PR-3): pg-boss may run a job retryLimit + 1
+ * times, each lasting until it expires and the monitor notices, with the retry
+ * delays in between. A hold that expired sooner could be voided while a run
+ * still goes on, and that run's images would then be thrown away.
+ */
+export function holdTimeoutFloor(jobs: Config['jobs']): number {
+  return (
+    (jobs.expireInSeconds + jobs.monitorIntervalSeconds) * (jobs.retryLimit + 1) +
+    jobs.retryDelaySeconds * jobs.retryLimit
+  );
+}
+
+function storageConfig(env: Env, dataDir: string): Config['storage'] {
+  if (env.STORAGE_DRIVER === 'disk') {
+    return { driver: 'disk', root: path.resolve(env.STORAGE_DIR ?? path.join(dataDir, 'storage')) };
+  }
+  const missing = (['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const).filter((k) => !env[k]);
+  if (missing.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n  STORAGE_DRIVER=s3 needs ${missing.join(', ')}`);
+  }
+  return {
+    driver: 's3',
+    endpoint: env.S3_ENDPOINT,
+    region: env.S3_REGION,
+    bucket: env.S3_BUCKET!,
+    accessKeyId: env.S3_ACCESS_KEY_ID!,
+    secretAccessKey: env.S3_SECRET_ACCESS_KEY!,
+    forcePathStyle: env.S3_FORCE_PATH_STYLE ?? env.S3_ENDPOINT !== undefined,
+    checksums: env.S3_CHECKSUMS,
   };
 }
 

@@ -1,0 +1,118 @@
+/**
+ * Generations: a member's request for images and what came of it. The row is
+ * the record of a generation; pg-boss jobs only carry it out (a lost job row
+ * is repaired by the sweeper from this table, never the other way round).
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { users } from './auth';
+
+export const generationStatuses = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
+export type GenerationStatus = (typeof generationStatuses)[number];
+export const terminalStatuses: readonly GenerationStatus[] = ['succeeded', 'failed', 'canceled'];
+
+/** One provider call: which route, how long, and how it ended. */
+export interface GenerationAttempt {
+  provider: string;
+  providerModelId: string;
+  route: number;
+  startedAt: string;
+  latencyMs: number;
+  /** A ProviderError code, or absent on success. */
+  errorCode?: string;
+}
+
+export const generations = pgTable(
+  'generations',
+  {
+    id: uuid('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** The catalog model id; no foreign key, so history survives a model's removal. */
+    modelId: text('model_id').notNull(),
+    status: text('status', { enum: generationStatuses }).notNull().default('queued'),
+    prompt: text('prompt').notNull(),
+    negativePrompt: text('negative_prompt'),
+    width: integer('width').notNull(),
+    height: integer('height').notNull(),
+    size: text('size'),
+    aspectRatio: text('aspect_ratio'),
+    n: integer('n').notNull(),
+    /** The seed asked for; each image records the seed it was made with. */
+    seed: bigint('seed', { mode: 'number' }),
+    /** Credits held for this generation (price per image × n). */
+    cost: integer('cost').notNull(),
+    /** Credits actually charged, set when the hold is settled. */
+    charged: integer('charged'),
+    holdId: text('hold_id').notNull(),
+    jobId: text('job_id'),
+    errorCode: text('error_code'),
+    /** The route that produced the images (provider and its model id). */
+    servedBy: text('served_by'),
+    attempts: jsonb('attempts')
+      .$type<GenerationAttempt[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
+    /** Client-supplied key: a repeated submit returns the first generation. */
+    idempotencyKey: text('idempotency_key'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }),
+    finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    // history: a member's generations newest first, with a stable tiebreak for cursors
+    index('generations_user_created_idx').on(t.userId, t.createdAt.desc(), t.id.desc()),
+    // the sweeper's scan of unfinished generations
+    index('generations_unfinished_idx')
+      .on(t.status, t.createdAt)
+      .where(sql`${t.status} in ('queued', 'running')`),
+    uniqueIndex('generations_user_idempotency_key_idx')
+      .on(t.userId, t.idempotencyKey)
+      .where(sql`${t.idempotencyKey} is not null`),
+    check('generations_n_check', sql`${t.n} between 1 and 16`),
+    check(
+      'generations_cost_check',
+      sql`${t.cost} >= 0 and (${t.charged} is null or ${t.charged} between 0 and ${t.cost})`,
+    ),
+  ],
+);
+
+export const generationImages = pgTable(
+  'generation_images',
+  {
+    id: uuid('id')
+      .primaryKey()
+      .default(sql`gen_random_uuid()`),
+    generationId: uuid('generation_id')
+      .notNull()
+      .references(() => generations.id, { onDelete: 'cascade' }),
+    /** Denormalized owner, so serving an image checks ownership with one lookup. */
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    index: integer('index').notNull(),
+    /** Storage keys (never URLs): derived from generation id and index, so a retried job overwrites, never duplicates. */
+    objectKey: text('object_key').notNull(),
+    thumbKey: text('thumb_key').notNull(),
+    contentType: text('content_type').notNull(),
+    width: integer('width').notNull(),
+    height: integer('height').notNull(),
+    bytes: integer('bytes').notNull(),
+    sha256: text('sha256').notNull(),
+    seed: bigint('seed', { mode: 'number' }),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('generation_images_generation_index_idx').on(t.generationId, t.index)],
+);
