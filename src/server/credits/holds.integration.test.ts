@@ -326,6 +326,10 @@ describe('settleHold', () => {
       voidHold(db, { holdId: randomUUID(), reason: 'cancel', idempotencyKey: 'x4', at: T0 }),
       'not_found',
     );
+    await expectAppError(
+      voidHold(db, { holdId: 'not-a-hold', reason: 'cancel', idempotencyKey: 'x5', at: T0 }),
+      'not_found',
+    );
     expect(await ledgerRowCounts(db)).toEqual(before);
     expect(await getBalance(db, userId)).toEqual({ available: 13, held: 5 });
   });

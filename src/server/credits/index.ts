@@ -2,7 +2,9 @@
  * The credit ledger's public surface (decision 011). Every operation takes
  * the database or an open transaction first, so the generation pipeline can
  * place a hold inside its own transaction; each mutating operation takes an
- * idempotency key and the time from the caller's clock.
+ * idempotency key and the time from the caller's clock. Operations expect
+ * READ COMMITTED (PostgreSQL's default): after taking the account lock they
+ * must see what other transactions committed while they waited.
  */
 export { ensureAccount } from './ensure-account';
 export { grantCredits, type GrantCreditsInput, type GrantCreditsResult } from './grant-credits';

@@ -27,6 +27,3 @@ export function postgresErrorOf(error: unknown): PostgresErrorInfo | undefined {
 
 export const FOREIGN_KEY_VIOLATION = '23503';
 export const UNIQUE_VIOLATION = '23505';
-export const CHECK_VIOLATION = '23514';
-/** Raised by the append-only triggers of the ledger tables. */
-export const RESTRICT_VIOLATION = '23001';

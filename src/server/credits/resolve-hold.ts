@@ -7,7 +7,7 @@
  */
 import { and, eq, gte, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { creditAccounts, creditHolds, type CreditHold, type HoldVoidReason } from '../db/schema';
+import { creditAccounts, creditHolds, type HoldVoidReason } from '../db/schema';
 import { AppError } from '../errors';
 import { lockAccountOfHold } from './account-lock';
 import { allocationsOf, returnToGrants, splitForSettle } from './grant-spending';
@@ -36,12 +36,17 @@ export type ResolveRequest = { holdId: string; idempotencyKey: string; at: Date 
   { kind: 'settle'; amount: number } | { kind: 'void'; reason: HoldVoidReason }
 );
 
-function alreadyResolved(hold: Pick<CreditHold, 'id' | 'status'>, cause?: unknown): AppError {
-  return new AppError('hold_resolved', { detail: `hold ${hold.id} is already ${hold.status}`, cause });
+function alreadyResolved(holdId: string, status: string, cause?: unknown): AppError {
+  return new AppError('hold_resolved', { detail: `hold ${holdId} is already ${status}`, cause });
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function resolveHold(db: Db, request: ResolveRequest): Promise<HoldResolution> {
   requireKey(request.idempotencyKey);
+  // Hold ids are UUIDs; anything else cannot name a hold (and would be a type error in SQL).
+  if (!UUID.test(request.holdId))
+    throw new AppError('not_found', { detail: `hold ${request.holdId} does not exist` });
   const params: Fingerprinted =
     request.kind === 'settle'
       ? { holdId: request.holdId, amount: request.amount }
@@ -57,7 +62,7 @@ export async function resolveHold(db: Db, request: ResolveRequest): Promise<Hold
       if (hold.status !== 'open') {
         // Either this very request again (answer as before) or a second resolution (refused).
         const existing = await findTransactionByKey(tx, request.idempotencyKey);
-        if (!existing) throw alreadyResolved(hold);
+        if (!existing) throw alreadyResolved(hold.id, hold.status);
         assertSameRequest(existing, request.kind, fingerprintOf(request.kind, params));
         const settled = request.kind === 'settle' ? existing.amount : 0;
         return { holdId: hold.id, settled, released: hold.amount - settled, replayed: true };
@@ -95,7 +100,7 @@ export async function resolveHold(db: Db, request: ResolveRequest): Promise<Hold
         })
         .where(and(eq(creditHolds.id, hold.id), eq(creditHolds.status, 'open')))
         .returning({ id: creditHolds.id });
-      if (!updated) throw alreadyResolved(hold);
+      if (!updated) throw alreadyResolved(hold.id, hold.status);
 
       const split = splitForSettle(await allocationsOf(tx, hold.id), settled);
       await returnToGrants(tx, split.returned);
@@ -118,7 +123,7 @@ export async function resolveHold(db: Db, request: ResolveRequest): Promise<Hold
   } catch (error) {
     const info = postgresErrorOf(error);
     if (info?.code === UNIQUE_VIOLATION && info.constraint === 'ledger_transactions_hold_resolution_idx') {
-      throw alreadyResolved({ id: request.holdId, status: 'settled' }, error);
+      throw alreadyResolved(request.holdId, 'resolved', error);
     }
     throw error;
   }
