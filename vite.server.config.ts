@@ -1,4 +1,4 @@
-/** Bundles the production server entry and the page-rendering worker to build/app/{main,render-worker}.js. */
+/** Bundles the production server entry and the page-rendering worker to build/app/{main,render-worker,worker}.js. */
 import { defineConfig } from 'vite';
 
 export default defineConfig({
@@ -10,7 +10,11 @@ export default defineConfig({
     sourcemap: true,
     minify: false,
     rollupOptions: {
-      input: { main: 'src/server/main.ts', 'render-worker': 'src/server/pages/render-worker.ts' },
+      input: {
+        main: 'src/server/main.ts',
+        'render-worker': 'src/server/pages/render-worker.ts',
+        worker: 'src/server/worker-main.ts',
+      },
       output: { entryFileNames: '[name].js', format: 'esm' },
     },
   },

@@ -19,6 +19,8 @@ import { cookieName } from '../shared/cookie-registry';
 import { authRoutes } from './auth/routes';
 import { consentRoutes } from './consent/routes';
 import { contactRoutes } from './contact/routes';
+import { creditRoutes } from './credits/routes';
+import { generationRoutes } from './generations/routes';
 import { AppError, isAppError } from './errors';
 import type { AppDeps, AppEnv } from './http/context';
 import { cookieGuard } from './http/cookie-guard';
@@ -94,6 +96,8 @@ export function createApp(deps: AppDeps, pages?: PagesOptions, appOptions: AppOp
   api.route('/auth', authRoutes(deps));
   api.route('/consent', consentRoutes(deps));
   api.route('/contact', contactRoutes(deps));
+  api.route('/credits', creditRoutes(deps));
+  api.route('/', generationRoutes(deps));
   api.all('*', () => {
     throw new AppError('not_found');
   });

@@ -9,6 +9,11 @@ import { availableParallelism } from 'node:os';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import {
+  localProviderEnvShape,
+  localProviderOptionsFromEnv,
+  type LocalProviderOptions,
+} from './providers/local/options';
 
 const emptyToUndefined = (value: unknown) =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
@@ -122,10 +127,8 @@ const envSchema = z.object({
   /** Largest image accepted from a provider or an upload, in megapixels (sharp's own default is 268). */
   IMAGE_MAX_MEGAPIXELS: int(40, 1, 268),
 
-  /** Built-in offline provider: simulated latency per call, in milliseconds. */
-  LOCAL_PROVIDER_LATENCY_MS: int(0, 0, 600_000),
-  /** Built-in offline provider: simulated faults, e.g. `rate_limited:0.2,provider_error:0.1,timeout:0.05`. */
-  LOCAL_PROVIDER_FAULTS: optionalString,
+  /** The built-in offline provider's simulated latency and faults (decision 014). */
+  ...localProviderEnvShape,
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -180,7 +183,7 @@ export interface Config {
         checksums: 'when_supported' | 'when_required';
       };
   imageMaxPixels: number;
-  localProvider: { latencyMs: number; faults: string | undefined };
+  localProvider: LocalProviderOptions;
 }
 
 export class ConfigError extends Error {
@@ -209,6 +212,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       `Invalid configuration:\n  HOLD_TIMEOUT_SECONDS: ${env.HOLD_TIMEOUT_SECONDS} is shorter than the ${holdTimeoutFloor(jobs)} s ` +
         'that pg-boss may still spend on a job ((JOB_EXPIRE_SECONDS + JOB_MONITOR_INTERVAL_SECONDS) x ' +
         '(JOB_RETRY_LIMIT + 1) + JOB_RETRY_DELAY_SECONDS x JOB_RETRY_LIMIT); a hold could expire while its job still runs',
+    );
+  }
+  if (env.WORKER_MODE === 'separate' && !env.DATABASE_URL) {
+    throw new ConfigError(
+      'Invalid configuration:\n  WORKER_MODE=separate needs DATABASE_URL: PGlite belongs to one process, so workers cannot share it',
     );
   }
   if (env.GENERATION_ATTEMPT_TIMEOUT_SECONDS * env.GENERATION_MAX_ATTEMPTS >= env.JOB_EXPIRE_SECONDS) {
@@ -263,7 +271,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     jobs,
     storage: storageConfig(env, dataDir),
     imageMaxPixels: env.IMAGE_MAX_MEGAPIXELS * 1_000_000,
-    localProvider: { latencyMs: env.LOCAL_PROVIDER_LATENCY_MS, faults: env.LOCAL_PROVIDER_FAULTS },
+    localProvider: localProviderOptionsFromEnv(env),
   };
 }
 

@@ -11,6 +11,7 @@ import { createApp } from './app';
 import { guardedResponseClass } from './http/cookie-guard';
 import { defaultSecurityHeaders } from './http/security-headers';
 import { createAuth } from './auth/auth';
+import { startPlatform } from './platform';
 import { loadConfig, type Config } from './config';
 import { openDatabase, type Database } from './db/client';
 import type { AppDeps } from './http/context';
@@ -46,13 +47,21 @@ export async function startServer(options: {
   const database = await openDatabaseFor(config, logger);
   await database.migrate();
   const auth = createAuth({ config, db: database.db, logger });
+  const platform = await startPlatform({
+    config,
+    logger,
+    database,
+    now: () => new Date(),
+    runWorkers: config.worker.mode === 'inline',
+  });
   let draining = false;
   const deps: AppDeps = {
     config,
     database,
     auth,
     logger,
-    now: () => new Date(),
+    now: platform.generation.now,
+    generation: platform.generation,
     isDraining: () => draining,
   };
   const pages = options.pages ? await options.pages(config, deps) : undefined;
@@ -96,6 +105,8 @@ export async function startServer(options: {
         await new Promise((resolve) => setTimeout(resolve, config.shutdownReadinessDelaySeconds * 1000));
       }
       logger.info('draining: no new connections; waiting for in-flight requests');
+      // Workers stop fetching at once and finish their running jobs meanwhile.
+      const platformStopped = platform.stop(config.shutdownGraceSeconds);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive connections become idle when their last request finishes:
       // close them as they do, rather than when the grace period runs out.
@@ -109,6 +120,7 @@ export async function startServer(options: {
         server.closeAllConnections();
       }
       clearInterval(idleSweep);
+      await platformStopped;
       // Render workers may still ask for sessions while they finish: before the database.
       await pages?.renderPool?.close();
       await database.close();

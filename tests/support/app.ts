@@ -13,6 +13,8 @@ import { loadConfig } from '../../src/server/config';
 import type { Database } from '../../src/server/db/client';
 import type { AppDeps } from '../../src/server/http/context';
 import { createLogger } from '../../src/server/log';
+import { startPlatform, type Platform } from '../../src/server/platform';
+import type { ProviderRegistry } from '../../src/server/providers/registry';
 import { createTestDatabase } from './db';
 
 export const TEST_ORIGIN = 'http://localhost:3000';
@@ -23,6 +25,7 @@ export interface TestApp {
   database: Database;
   /** Every log line written so far, raw JSON text. */
   logs: string[];
+  platform: Platform;
   /** Moves the injected clock. */
   advance(ms: number): void;
   /** Sends a request as a same-origin browser would (Origin set on writes). */
@@ -30,7 +33,33 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+/**
+ * The test profile of reliability.md 3.0: short pg-boss timers and provider
+ * timeouts, so recovery paths run in seconds. Tests override what they need.
+ */
+export const TEST_PROFILE: Record<string, string> = {
+  JOB_EXPIRE_SECONDS: '20',
+  JOB_HEARTBEAT_SECONDS: '10',
+  JOB_MONITOR_INTERVAL_SECONDS: '1',
+  JOB_RETRY_LIMIT: '2',
+  JOB_RETRY_DELAY_SECONDS: '1',
+  JOB_POLLING_INTERVAL_SECONDS: '0.5',
+  HOLD_TIMEOUT_SECONDS: '90',
+  SWEEP_INTERVAL_SECONDS: '5',
+  GENERATION_ATTEMPT_TIMEOUT_SECONDS: '2',
+  GENERATION_RETRY_BASE_MS: '50',
+};
+
+export interface TestAppOptions {
+  /** Run generation workers and the sweeper in-process (default: false; tests drive them). */
+  workers?: boolean;
+  providers?: ProviderRegistry;
+}
+
+export async function createTestApp(
+  env: Record<string, string> = {},
+  options: TestAppOptions = {},
+): Promise<TestApp> {
   const database = await createTestDatabase();
   const logs: string[] = [];
   const destination = new Writable({
@@ -45,16 +74,27 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     APP_SECRET: 'test-secret-test-secret-test-secret-0123',
     DATA_DIR: mkdtempSync(path.join(tmpdir(), 'imagegen-test-')),
     LOG_LEVEL: 'debug',
+    ...TEST_PROFILE,
     ...env,
   });
   const logger = createLogger({ level: config.logLevel, destination });
   let offset = 0;
+  const now = () => new Date(Date.now() + offset);
+  const platform = await startPlatform({
+    config,
+    logger,
+    database,
+    now,
+    runWorkers: options.workers ?? false,
+    ...(options.providers ? { providers: options.providers } : {}),
+  });
   const deps: AppDeps = {
     config,
     database,
     auth: createAuth({ config, db: database.db, logger }),
     logger,
-    now: () => new Date(Date.now() + offset),
+    now,
+    generation: platform.generation,
   };
   const app = createApp(deps);
   return {
@@ -81,7 +121,11 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       const env = { incoming: { socket: { remoteAddress: ip ?? '127.0.0.1' } } };
       return Promise.resolve(app.fetch(request, env));
     },
-    close: () => database.close(),
+    platform,
+    close: async () => {
+      await platform.stop(1);
+      await database.close();
+    },
   };
 }
 

@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { openDatabase } from '../../src/server/db/client';
+import { loadConfig } from '../../src/server/config';
+import { openDatabase, type Database } from '../../src/server/db/client';
+import { startJobQueue } from '../../src/server/jobs/queue';
+import { createLogger } from '../../src/server/log';
 import { TEMPLATE_DB_NAME, withDatabaseName } from './postgres';
 
 export default async function setup(project: TestProject) {
@@ -24,6 +27,7 @@ export default async function setup(project: TestProject) {
       url: withDatabaseName(postgresUrl, TEMPLATE_DB_NAME),
     });
     await template.migrate();
+    await installJobSchema(template);
     await template.close();
     project.provide('testDatabase', { driver: 'postgres', url: postgresUrl });
     return;
@@ -31,12 +35,25 @@ export default async function setup(project: TestProject) {
   const dir = mkdtempSync(path.join(tmpdir(), 'imagegen-template-'));
   const database = await openDatabase({ driver: 'pglite' });
   await database.migrate();
+  await installJobSchema(database);
   const dump = await database.pglite!.dumpDataDir('none');
   await database.close();
   const file = path.join(dir, 'template.tar');
   writeFileSync(file, Buffer.from(await dump.arrayBuffer()));
   project.provide('testDatabase', { driver: 'pglite', templateFile: file });
   return () => rmSync(dir, { recursive: true, force: true });
+}
+
+/** pg-boss creates its schema on first start: do it once in the template, not in every test file. */
+async function installJobSchema(database: Database) {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    APP_SECRET: 'x'.repeat(32),
+    DATA_DIR: tmpdir(),
+    LOG_LEVEL: 'silent',
+  });
+  const queue = await startJobQueue(database, config, createLogger({ level: 'silent' }));
+  await queue.stop(0);
 }
 
 declare module 'vitest' {

@@ -65,3 +65,13 @@ export async function ledgerRowCounts(db: Db): Promise<Record<string, number>> {
   );
   return row!;
 }
+
+/** Runs the shared checker (L1–L3) and fails with its report when anything is off. */
+export async function expectLedgerSound(db: Db): Promise<void> {
+  const { checkLedger } = await import('../../src/server/credits/checker');
+  const report = await checkLedger(db);
+  const broken = Object.entries(report.violations).filter(([, v]) => v.count > 0);
+  expect(report.failure).toBeUndefined();
+  expect(broken).toEqual([]);
+  expect(report.ok).toBe(true);
+}

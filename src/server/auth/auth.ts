@@ -16,6 +16,7 @@
  * itself after applying the trusted-proxy rule (decision 004).
  */
 import { betterAuth } from 'better-auth';
+import { ensureAccount, grantCredits, starterGrantKey } from '../credits';
 import { drizzleAdapter } from 'better-auth/adapters/drizzle';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
@@ -68,6 +69,32 @@ export function createAuth(options: { config: Config; db: Db; logger: Logger }) 
       // busy member does not cause a session write on every request.
       updateAge: Math.max(60, Math.floor(idle / 24)),
       cookieCache: { enabled: false },
+    },
+    // Every new member gets a credit account and the starter credits
+    // (STARTER_CREDITS; once per member, by idempotency key). The accounts
+    // issue will make this wait for a verified email address.
+    databaseHooks: {
+      user: {
+        create: {
+          after: async (user) => {
+            try {
+              await ensureAccount(db, user.id);
+              if (config.starterCredits > 0) {
+                await grantCredits(db, {
+                  userId: user.id,
+                  amount: config.starterCredits,
+                  kind: 'starter',
+                  reason: 'starter',
+                  idempotencyKey: starterGrantKey(user.id),
+                  at: new Date(),
+                });
+              }
+            } catch (error) {
+              logger.error({ err: error, userId: user.id }, 'starter credits not granted');
+            }
+          },
+        },
+      },
     },
     rateLimit: { enabled: false },
     telemetry: { enabled: false },

@@ -37,6 +37,8 @@ export interface Database {
   /** True when the database answers and every committed migration is applied. */
   isReady(): Promise<boolean>;
   close(): Promise<void>;
+  /** The connection string (PostgreSQL only), for the job queue and LISTEN connections. */
+  url?: string;
   /** The PGlite instance (embedded mode only), for dumps in tests. */
   pglite?: PGlite;
 }
@@ -118,6 +120,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return {
     db,
     driver: 'postgres',
+    url: options.url,
     migrate: async () => {
       const client = await pool.connect();
       try {

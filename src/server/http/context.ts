@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { RequestInfo } from './request-info';
 import type { Auth } from '../auth/auth';
+import type { GenerationDeps } from '../generations/types';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
 
@@ -12,6 +13,8 @@ export interface AppDeps {
   logger: Logger;
   /** Domain code reads time from here, so tests can move it. */
   now: () => Date;
+  /** The generation loop: storage, job queue, live status, providers (see platform.ts). */
+  generation: GenerationDeps;
   /** Set by main.ts once shutdown begins: readiness then answers 503. */
   isDraining?: () => boolean;
 }

@@ -58,10 +58,16 @@ export function fieldErrorsFromZod(error: z.ZodError, input?: unknown): FieldErr
           ? { field, message: 'validation.required' }
           : { field, message: 'validation.invalidType' };
       case 'too_small':
+        if (issue.origin === 'number' || issue.origin === 'int') {
+          return { field, message: 'validation.numberTooSmall', vars: { min: Number(issue.minimum) } };
+        }
         return issue.origin === 'string' && Number(issue.minimum) <= 1
           ? { field, message: 'validation.required' }
           : { field, message: 'validation.tooShort', vars: { min: Number(issue.minimum) } };
       case 'too_big':
+        if (issue.origin === 'number' || issue.origin === 'int') {
+          return { field, message: 'validation.numberTooLarge', vars: { max: Number(issue.maximum) } };
+        }
         return { field, message: 'validation.tooLong', vars: { max: Number(issue.maximum) } };
       case 'invalid_format':
         return issue.format === 'email'

@@ -34,7 +34,7 @@ export interface JobQueue {
 
 export async function startJobQueue(
   database: Database,
-  config: Pick<Config, 'databaseUrl' | 'jobs' | 'worker'>,
+  config: Pick<Config, 'jobs' | 'worker'>,
   logger: Logger,
 ): Promise<JobQueue> {
   const { jobs } = config;
@@ -48,7 +48,7 @@ export async function startJobQueue(
   const boss =
     database.driver === 'pglite'
       ? new PgBoss({ ...common, db: fromPglite(database.pglite!), backend: 'pglite' })
-      : new PgBoss({ ...common, connectionString: config.databaseUrl, max: 4 });
+      : new PgBoss({ ...common, connectionString: database.url, max: 4 });
   boss.on('error', (error) => logger.error({ err: error }, 'job queue error'));
   boss.on('warning', (warning) => logger.warn({ warning }, 'job queue warning'));
   await boss.start();

@@ -17,6 +17,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import { users } from './auth';
+import { creditHolds } from './credits';
 
 export const generationStatuses = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
 export type GenerationStatus = (typeof generationStatuses)[number];
@@ -48,6 +49,7 @@ export const generations = pgTable(
     width: integer('width').notNull(),
     height: integer('height').notNull(),
     size: text('size'),
+    resolution: text('resolution'),
     aspectRatio: text('aspect_ratio'),
     n: integer('n').notNull(),
     /** The seed asked for; each image records the seed it was made with. */
@@ -56,7 +58,9 @@ export const generations = pgTable(
     cost: integer('cost').notNull(),
     /** Credits actually charged, set when the hold is settled. */
     charged: integer('charged'),
-    holdId: text('hold_id').notNull(),
+    holdId: uuid('hold_id')
+      .notNull()
+      .references(() => creditHolds.id),
     jobId: text('job_id'),
     errorCode: text('error_code'),
     /** The route that produced the images (provider and its model id). */
@@ -67,6 +71,8 @@ export const generations = pgTable(
       .default(sql`'[]'::jsonb`),
     /** Client-supplied key: a repeated submit returns the first generation. */
     idempotencyKey: text('idempotency_key'),
+    /** Hash of the request a key was first used with: the same key with another request is refused. */
+    requestHash: text('request_hash'),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }),
     finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
@@ -116,3 +122,24 @@ export const generationImages = pgTable(
   },
   (t) => [uniqueIndex('generation_images_generation_index_idx').on(t.generationId, t.index)],
 );
+
+/** The generator's last model and settings, kept on the account (issue 3, part 6). */
+export interface GeneratorSettings {
+  modelId: string;
+  size?: string | undefined;
+  aspectRatio?: string | undefined;
+  resolution?: string | undefined;
+  n: number;
+  seed?: number | undefined;
+}
+
+export const userPreferences = pgTable('user_preferences', {
+  userId: text('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  generator: jsonb('generator').$type<GeneratorSettings>(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' })
+    .notNull()
+    .defaultNow()
+    .$onUpdate(() => new Date()),
+});

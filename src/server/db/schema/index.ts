@@ -2,3 +2,4 @@ export * from './auth';
 export * from './catalog';
 export * from './credits';
 export * from './site';
+export * from './generations';

@@ -1,0 +1,328 @@
+/**
+ * The worker's side of a generation (architecture: "A generation, end to
+ * end", steps 3–4). Runs the provider along the model's routes with retries,
+ * stores what came back, and finishes the generation in ONE transaction with
+ * its hold: settled on success, voided on failure. Every step is safe to run
+ * again: pg-boss reruns the job after a crash, object keys derive from the
+ * generation id and image index, and the hold resolves at most once.
+ */
+import { and, eq, inArray } from 'drizzle-orm';
+import { getModel, type CatalogRoute } from '../catalog/list-models';
+import { generationLedgerKeys, settleHold, voidHold } from '../credits';
+import { creditHolds, generationImages, generations, type GenerationAttempt } from '../db/schema';
+import { makeThumbnail } from '../images/make-thumbnail';
+import { processImage } from '../images/process-image';
+import { ProviderError, canFallBackCode, type ProviderErrorCode } from '../providers/errors';
+import { runWithRetry } from '../providers/retry';
+import type { GeneratedImage } from '../providers/types';
+import { announce } from './events';
+import type { GenerationDeps } from './types';
+
+export interface GenerationJob {
+  id: string;
+  data: { generationId: string };
+  /** Fires when pg-boss gives up on this run (expiry) or the worker stops past its grace period. */
+  signal: AbortSignal;
+}
+
+/** Why a run ended without images. `invalid_output`: the provider's bytes were not a usable image. */
+export type FailureCode = ProviderErrorCode | 'invalid_output' | 'internal';
+
+/** Thrown so that pg-boss runs the job again (the run was interrupted, not failed). */
+export class RunInterrupted extends Error {
+  override name = 'RunInterrupted';
+}
+
+type Row = typeof generations.$inferSelect;
+
+export async function runGeneration(deps: GenerationDeps, job: GenerationJob): Promise<void> {
+  const { generationId } = job.data;
+  const log = deps.logger.child({ generationId, jobId: job.id });
+  const [row] = await deps.db.select().from(generations).where(eq(generations.id, generationId));
+  if (!row || (row.status !== 'queued' && row.status !== 'running')) return;
+  if (!(await holdIsOpen(deps, row.holdId))) return; // the sweeper or a cancel finishes it
+
+  const startedAt = deps.now();
+  await deps.db.transaction(async (tx) => {
+    await tx
+      .update(generations)
+      .set({ status: 'running', startedAt: row.startedAt ?? startedAt })
+      .where(and(eq(generations.id, generationId), inArray(generations.status, ['queued', 'running'])));
+    await announce(tx, { id: generationId, userId: row.userId, status: 'running' });
+  });
+
+  // A cancel announced while the provider works aborts the call.
+  const canceled = new AbortController();
+  const unsubscribe = deps.events.subscribe(generationId, (event) => {
+    if (event !== 'resync' && event.status === 'canceled') canceled.abort(new Error('canceled'));
+  });
+  try {
+    const signal = AbortSignal.any([job.signal, canceled.signal]);
+    const outcome = await callProvider(deps, row, signal);
+    if (canceled.signal.aborted) return;
+    if (job.signal.aborted) throw new RunInterrupted('the job was stopped; pg-boss will run it again');
+    if (!outcome.ok) {
+      await fail(deps, row, outcome.code, { attempts: outcome.attempts });
+      log.info({ code: outcome.code, attempts: outcome.attempts.length }, 'generation failed');
+      return;
+    }
+    let stored: StoredImage[];
+    try {
+      stored = await storeImages(deps, row, outcome.images);
+    } catch (error) {
+      if (!(error instanceof InvalidOutput)) throw error;
+      await fail(deps, row, 'invalid_output', { attempts: outcome.attempts });
+      log.warn({ err: error }, 'provider output rejected');
+      return;
+    }
+    const finished = await succeed(deps, row, stored, outcome);
+    if (!finished) {
+      // Canceled or expired meanwhile: the hold is gone, so the images must go too (J3).
+      await deps.storage.deleteMany(stored.flatMap((s) => [s.objectKey, s.thumbKey]));
+      log.info('generation finished after its hold was resolved; images discarded');
+    }
+  } finally {
+    unsubscribe();
+  }
+}
+
+async function holdIsOpen(deps: GenerationDeps, holdId: string): Promise<boolean> {
+  const [hold] = await deps.db
+    .select({ status: creditHolds.status })
+    .from(creditHolds)
+    .where(eq(creditHolds.id, holdId));
+  return hold?.status === 'open';
+}
+
+type ProviderOutcome =
+  | { ok: true; images: GeneratedImage[]; route: CatalogRoute; attempts: GenerationAttempt[] }
+  | { ok: false; code: FailureCode; attempts: GenerationAttempt[] };
+
+/**
+ * Tries the model's available routes in order. On one route, transient
+ * errors are retried with backoff; an error that allows falling back
+ * (transient or model_unavailable) moves on to the next route after at most
+ * two tries there; content_policy, invalid_request, auth and quota stop at
+ * once. All routes together get at most GENERATION_MAX_ATTEMPTS calls.
+ */
+async function callProvider(deps: GenerationDeps, row: Row, signal: AbortSignal): Promise<ProviderOutcome> {
+  const attempts: GenerationAttempt[] = [...row.attempts];
+  const model = await getModel(deps.db, row.modelId);
+  const routes = model?.routes.filter((route) => route.isAvailable) ?? [];
+  if (routes.length === 0) return { ok: false, code: 'model_unavailable', attempts };
+  const { generation } = deps.config;
+  let budget = generation.maxAttempts;
+  let last: ProviderError | undefined;
+  for (const [index, route] of routes.entries()) {
+    const isLast = index === routes.length - 1;
+    const maxAttempts = isLast ? budget : Math.min(2, budget);
+    if (maxAttempts <= 0) break;
+    const provider = deps.providers.get(route.provider.id);
+    if (!provider) {
+      last = new ProviderError('model_unavailable', { providerId: route.provider.id });
+      continue;
+    }
+    let startedAt = new Date();
+    const result = await runWithRetry(
+      async (context) => {
+        startedAt = new Date();
+        return provider.generate(
+          {
+            model: route.providerModelId,
+            prompt: row.prompt,
+            ...(row.negativePrompt ? { negativePrompt: row.negativePrompt } : {}),
+            n: row.n,
+            size: { width: row.width, height: row.height },
+            ...(row.aspectRatio ? { aspectRatio: row.aspectRatio } : {}),
+            ...(row.seed !== null ? { seed: row.seed } : {}),
+            referenceId: row.id,
+            providerOptions: route.options,
+          },
+          { signal: context.signal, attempt: attempts.length + 1 },
+        );
+      },
+      {
+        signal,
+        providerId: route.provider.id,
+        policy: {
+          maxAttempts,
+          attemptTimeoutMs: generation.attemptTimeoutMs,
+          baseDelayMs: generation.retryBaseMs,
+        },
+        onAttempt: (record) => {
+          if (record.delayMs !== undefined && record.errorCode === undefined) return;
+          // Called once per attempt, plus once more with the delay before a retry.
+          if (attempts.some((a) => a.route === route.position && a.startedAt === startedAt.toISOString()))
+            return;
+          attempts.push({
+            provider: route.provider.id,
+            providerModelId: route.providerModelId,
+            route: route.position,
+            startedAt: startedAt.toISOString(),
+            latencyMs: Math.round(record.latencyMs),
+            ...(record.errorCode ? { errorCode: record.errorCode } : {}),
+          });
+        },
+      },
+    );
+    budget -= result.attempts.length;
+    if (result.ok) {
+      if (result.value.images.length === 0) {
+        return { ok: false, code: 'invalid_output', attempts };
+      }
+      return { ok: true, images: result.value.images.slice(0, row.n), route, attempts };
+    }
+    last = result.error;
+    if (signal.aborted || !canFallBackCode(result.error.code)) break;
+  }
+  return { ok: false, code: last?.code ?? 'provider_error', attempts };
+}
+
+interface StoredImage {
+  index: number;
+  objectKey: string;
+  thumbKey: string;
+  contentType: string;
+  width: number;
+  height: number;
+  bytes: number;
+  sha256: string;
+  seed: number | null;
+}
+
+class InvalidOutput extends Error {
+  override name = 'InvalidOutput';
+}
+
+/** Object keys derive from the generation and the image's index: a rerun overwrites, never duplicates. */
+export function objectKeys(generationId: string, index: number, extension: string) {
+  return {
+    objectKey: `generations/${generationId}/${index}.${extension}`,
+    thumbKey: `generations/${generationId}/${index}.thumb.webp`,
+  };
+}
+
+async function storeImages(deps: GenerationDeps, row: Row, images: GeneratedImage[]): Promise<StoredImage[]> {
+  const stored: StoredImage[] = [];
+  for (const [index, image] of images.entries()) {
+    let processed: Awaited<ReturnType<typeof processImage>>;
+    let thumb: Awaited<ReturnType<typeof makeThumbnail>>;
+    try {
+      processed = await processImage(image.bytes, { maxPixels: deps.config.imageMaxPixels });
+      thumb = await makeThumbnail(processed.bytes, { maxPixels: deps.config.imageMaxPixels });
+    } catch (error) {
+      throw new InvalidOutput(`image ${index}: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
+    }
+    const keys = objectKeys(row.id, index, processed.extension);
+    await deps.storage.put(keys.objectKey, processed.bytes, { contentType: processed.contentType });
+    await deps.storage.put(keys.thumbKey, thumb.bytes, { contentType: 'image/webp' });
+    stored.push({
+      index,
+      ...keys,
+      contentType: processed.contentType,
+      width: processed.width,
+      height: processed.height,
+      bytes: processed.byteSize,
+      sha256: processed.sha256,
+      seed: image.seed ?? (row.seed !== null ? row.seed + index : null),
+    });
+  }
+  return stored;
+}
+
+/**
+ * Records the images, settles the hold (the price of the images delivered)
+ * and marks the generation succeeded, together. Returns false when the
+ * generation was already finished (canceled, or failed by the sweeper): its
+ * hold is resolved, so nothing is written.
+ */
+async function succeed(
+  deps: GenerationDeps,
+  row: Row,
+  stored: StoredImage[],
+  outcome: Extract<ProviderOutcome, { ok: true }>,
+): Promise<boolean> {
+  const now = deps.now();
+  const charge = Math.round((row.cost / row.n) * stored.length);
+  return deps.db.transaction(async (tx) => {
+    const [current] = await tx
+      .select({ status: generations.status })
+      .from(generations)
+      .where(eq(generations.id, row.id))
+      .for('update');
+    if (!current || (current.status !== 'queued' && current.status !== 'running')) return false;
+    const [hold] = await tx
+      .select({ status: creditHolds.status })
+      .from(creditHolds)
+      .where(eq(creditHolds.id, row.holdId));
+    if (hold?.status !== 'open') return false;
+    await settleHold(tx, {
+      holdId: row.holdId,
+      amount: charge,
+      idempotencyKey: generationLedgerKeys(row.id).settle,
+      at: now,
+    });
+    await tx
+      .insert(generationImages)
+      .values(stored.map((image) => ({ ...image, generationId: row.id, userId: row.userId })))
+      .onConflictDoNothing();
+    await tx
+      .update(generations)
+      .set({
+        status: 'succeeded',
+        charged: charge,
+        servedBy: `${outcome.route.provider.id}:${outcome.route.providerModelId}`,
+        attempts: outcome.attempts,
+        errorCode: null,
+        finishedAt: now,
+      })
+      .where(eq(generations.id, row.id));
+    await announce(tx, { id: row.id, userId: row.userId, status: 'succeeded' });
+    return true;
+  });
+}
+
+/** Marks the generation failed with a typed code and voids its hold, together. */
+export async function fail(
+  deps: GenerationDeps,
+  row: Pick<Row, 'id' | 'userId' | 'holdId'>,
+  code: FailureCode,
+  options: { attempts?: GenerationAttempt[]; voidReason?: 'failure' | 'expiry' } = {},
+): Promise<boolean> {
+  const { attempts, voidReason = 'failure' } = options;
+  const now = deps.now();
+  return deps.db.transaction(async (tx) => {
+    const [current] = await tx
+      .select({ status: generations.status })
+      .from(generations)
+      .where(eq(generations.id, row.id))
+      .for('update');
+    if (!current || (current.status !== 'queued' && current.status !== 'running')) return false;
+    const [hold] = await tx
+      .select({ status: creditHolds.status })
+      .from(creditHolds)
+      .where(eq(creditHolds.id, row.holdId));
+    if (hold?.status === 'open') {
+      await voidHold(tx, {
+        holdId: row.holdId,
+        reason: voidReason,
+        idempotencyKey: generationLedgerKeys(row.id).void(voidReason),
+        at: now,
+      });
+    }
+    await tx
+      .update(generations)
+      .set({
+        status: 'failed',
+        errorCode: code,
+        charged: 0,
+        finishedAt: now,
+        ...(attempts ? { attempts } : {}),
+      })
+      .where(eq(generations.id, row.id));
+    await announce(tx, { id: row.id, userId: row.userId, status: 'failed' });
+    return true;
+  });
+}

@@ -1,0 +1,71 @@
+/**
+ * The generation loop's services, started once per process after the
+ * database is migrated: catalog seed, object storage, the pg-boss queue,
+ * the live-status listener, the providers, and (unless WORKER_MODE=separate
+ * in a web process) the workers and the sweeper.
+ */
+import type { Logger } from 'pino';
+import { seedCatalog } from './catalog/seed-catalog';
+import type { Config } from './config';
+import type { Database } from './db/client';
+import { startGenerationEvents } from './generations/events';
+import { runGeneration } from './generations/run-generation';
+import { startSweeper, type Sweeper } from './generations/sweeper';
+import type { GenerationDeps } from './generations/types';
+import { startJobQueue } from './jobs/queue';
+import { createProviderRegistry, type ProviderRegistry } from './providers/registry';
+import { createStorage } from './storage/create-storage';
+
+export interface Platform {
+  generation: GenerationDeps;
+  /** True when this process runs generation jobs. */
+  runsWorkers: boolean;
+  /** Stops taking jobs, lets running ones finish (bounded by `graceSeconds`), then closes everything. */
+  stop(graceSeconds: number): Promise<void>;
+}
+
+export async function startPlatform(options: {
+  config: Config;
+  logger: Logger;
+  database: Database;
+  now: () => Date;
+  /** Run generation jobs and the sweeper in this process. */
+  runWorkers: boolean;
+  /** Tests inject providers; by default the registry has the built-in offline provider. */
+  providers?: ProviderRegistry;
+}): Promise<Platform> {
+  const { config, logger, database, now } = options;
+  const seeded = await seedCatalog(database.db);
+  if (seeded.providers + seeded.models + seeded.routes > 0) logger.info({ seeded }, 'model catalog seeded');
+  const storage = await createStorage(config.storage);
+  const queue = await startJobQueue(database, config, logger);
+  const events = await startGenerationEvents(database, { url: database.url, logger });
+  const providers = options.providers ?? createProviderRegistry({ local: config.localProvider });
+  const generation: GenerationDeps = {
+    db: database.db,
+    config,
+    logger,
+    now,
+    queue,
+    storage,
+    providers,
+    events,
+  };
+
+  let sweeper: Sweeper | undefined;
+  if (options.runWorkers) {
+    await queue.workGenerations((job) => runGeneration(generation, job));
+    sweeper = startSweeper(generation);
+    logger.info({ concurrency: config.worker.concurrency }, 'generation workers started');
+  }
+  return {
+    generation,
+    runsWorkers: options.runWorkers,
+    async stop(graceSeconds) {
+      await sweeper?.stop();
+      await queue.stop(graceSeconds);
+      await events.close();
+      await storage.close();
+    },
+  };
+}
