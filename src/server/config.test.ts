@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, holdTimeoutFloor, loadConfig } from './config';
 
 const dataDir = () => mkdtempSync(path.join(tmpdir(), 'imagegen-config-'));
 
@@ -51,5 +51,57 @@ describe('loadConfig', () => {
       expect(message).toContain('APP_SECRET');
       expect(message).not.toContain('short'); // a rejected secret is never echoed
     }
+  });
+});
+
+describe('generation settings', () => {
+  const base = { APP_SECRET: 'x'.repeat(32), DATA_DIR: '/tmp/imagegen-config-test' };
+
+  it('defaults the hold timeout to the floor pg-boss needs, and refuses anything shorter', () => {
+    const config = loadConfig(base);
+    expect(config.generation.holdTimeoutSeconds).toBe((900 + 60) * 3 + 5 * 2);
+    expect(holdTimeoutFloor(config.jobs)).toBe(2890);
+    expect(() => loadConfig({ ...base, HOLD_TIMEOUT_SECONDS: '2889' })).toThrow(/HOLD_TIMEOUT_SECONDS/);
+    expect(loadConfig({ ...base, HOLD_TIMEOUT_SECONDS: '2890' }).generation.holdTimeoutSeconds).toBe(2890);
+  });
+
+  it('uses the test profile of the reliability plan with B = 95 s', () => {
+    const config = loadConfig({
+      ...base,
+      JOB_EXPIRE_SECONDS: '20',
+      JOB_HEARTBEAT_SECONDS: '10',
+      JOB_MONITOR_INTERVAL_SECONDS: '1',
+      JOB_RETRY_LIMIT: '2',
+      JOB_RETRY_DELAY_SECONDS: '1',
+      HOLD_TIMEOUT_SECONDS: '90',
+      SWEEP_INTERVAL_SECONDS: '5',
+      GENERATION_ATTEMPT_TIMEOUT_SECONDS: '2',
+    });
+    expect(holdTimeoutFloor(config.jobs)).toBe(65);
+    expect(config.generation.holdTimeoutSeconds + config.generation.sweepIntervalSeconds).toBe(95);
+  });
+
+  it('refuses settings where a job cannot spend its attempts before it expires', () => {
+    expect(() =>
+      loadConfig({ ...base, GENERATION_ATTEMPT_TIMEOUT_SECONDS: '200', GENERATION_MAX_ATTEMPTS: '5' }),
+    ).toThrow(/JOB_EXPIRE_SECONDS/);
+    expect(() => loadConfig({ ...base, JOB_HEARTBEAT_SECONDS: '900' })).toThrow(/JOB_HEARTBEAT_SECONDS/);
+  });
+
+  it('needs PostgreSQL for separate workers, and all S3 settings for the S3 driver', () => {
+    expect(() => loadConfig({ ...base, WORKER_MODE: 'separate' })).toThrow(/DATABASE_URL/);
+    expect(() => loadConfig({ ...base, STORAGE_DRIVER: 's3', S3_BUCKET: 'b' })).toThrow(
+      /S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY/,
+    );
+    const s3 = loadConfig({
+      ...base,
+      STORAGE_DRIVER: 's3',
+      S3_BUCKET: 'images',
+      S3_ACCESS_KEY_ID: 'id',
+      S3_SECRET_ACCESS_KEY: 'secret',
+      S3_ENDPOINT: 'http://127.0.0.1:9000',
+    }).storage;
+    expect(s3).toMatchObject({ driver: 's3', bucket: 'images', forcePathStyle: true });
+    expect(loadConfig(base).storage).toEqual({ driver: 'disk', root: '/tmp/imagegen-config-test/storage' });
   });
 });
