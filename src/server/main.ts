@@ -14,7 +14,7 @@ const serverBuildFile = path.join(buildDir, 'server', 'index.js');
 const { ConfigError } = await import('./config');
 const { startServer } = await import('./start');
 const { RenderPool } = await import('./pages/render-pool');
-const { getCurrentSession } = await import('./auth/get-session');
+const { getPageSession } = await import('./pages/page-session');
 try {
   const build = (await import(pathToFileURL(serverBuildFile).href)) as ServerBuild;
   await startServer({
@@ -28,7 +28,7 @@ try {
               size: config.renderThreads,
               workerFile: path.join(import.meta.dirname, 'render-worker.js'),
               serverBuildFile,
-              getSession: (headers) => getCurrentSession(deps, headers),
+              getSession: (headers) => getPageSession(deps, headers),
               logger: deps.logger,
             })
           : undefined,

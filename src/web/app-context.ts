@@ -4,10 +4,10 @@
  * without it (they then render the anonymous, system-theme page).
  */
 import { createContext } from 'react-router';
-import type { CurrentSession } from '../server/auth/get-session';
+import type { PageSession } from '../server/pages/page-session';
 
 export interface AppLoadContext {
-  getSession(): Promise<CurrentSession | null>;
+  getSession(): Promise<PageSession | null>;
   nonce: string;
   secureCookies: boolean;
 }

@@ -55,6 +55,7 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
     messages: pageMessages(locale, 'shell'),
     theme,
     user: session ? { name: session.user.name, email: session.user.email, role: session.user.role } : null,
+    credits: session?.credits ?? null,
   });
 }
 

@@ -12,11 +12,11 @@ import { registryCookieHeader } from '../../shared/cookie-header';
 import { cookieName } from '../../shared/cookie-registry';
 import { parseTheme } from '../../shared/theme';
 import { appContext } from '../../web/app-context';
-import { getCurrentSession } from '../auth/get-session';
 import type { AppDeps, AppEnv } from '../http/context';
 import { requestCookie, requestHeaderPairs } from '../http/request-headers';
 import { contentSecurityPolicy, createNonce, documentSecurityHeaders } from '../http/security-headers';
 import { loadPrerenderedPages, servePrerendered, type PrerenderedPage } from './prerendered';
+import { getPageSession } from './page-session';
 import type { RenderPool } from './render-pool';
 import { requestLog } from '../http/request-log';
 import { IMMUTABLE, loadStaticAssets, memoryFile, serveStaticFile } from './static-assets';
@@ -119,9 +119,9 @@ export function pagesHandler(deps: AppDeps, options: PagesOptions): Handler<AppE
     const build = typeof options.build === 'function' ? await options.build() : options.build;
     const key = (build.entry.module as { appContext?: typeof appContext }).appContext ?? appContext;
     const context = new RouterContextProvider();
-    let session: ReturnType<typeof getCurrentSession> | undefined;
+    let session: ReturnType<typeof getPageSession> | undefined;
     context.set(key, {
-      getSession: () => (session ??= getCurrentSession(deps, c.req.raw.headers)),
+      getSession: () => (session ??= getPageSession(deps, c.req.raw.headers)),
       nonce,
       secureCookies: secure,
     });

@@ -10,7 +10,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import type { CurrentSession } from '../auth/get-session';
+import type { PageSession } from './page-session';
 import type { FromWorker, RenderJob, ToWorker } from './render-protocol';
 
 /** What to render: the job the worker receives, less the pool's own fields. */
@@ -39,7 +39,7 @@ export interface RenderPoolOptions {
   size: number;
   workerFile: string;
   serverBuildFile: string;
-  getSession: (headers: Headers) => Promise<CurrentSession | null>;
+  getSession: (headers: Headers) => Promise<PageSession | null>;
   logger: Logger;
   /** A render that takes longer fails (React's own abort is at 11 s). */
   timeoutMs?: number;

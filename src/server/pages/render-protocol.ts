@@ -1,5 +1,5 @@
 /** Messages between the main thread and the page-rendering worker threads. */
-import type { CurrentSession } from '../auth/get-session';
+import type { PageSession } from './page-session';
 
 export interface RenderJob {
   type: 'render';
@@ -16,7 +16,7 @@ export interface RenderJob {
 export interface SessionReply {
   type: 'session';
   id: number;
-  session: CurrentSession | null;
+  session: PageSession | null;
   error?: string;
 }
 

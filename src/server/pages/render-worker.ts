@@ -7,7 +7,7 @@
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createRequestHandler, RouterContextProvider, type ServerBuild } from 'react-router';
-import type { CurrentSession } from '../auth/get-session';
+import type { PageSession } from './page-session';
 import type { FromWorker, RenderJob, ToWorker } from './render-protocol';
 import { readCookie } from '../../shared/cookie-header';
 import type { appContext as AppContextKey } from '../../web/app-context';
@@ -21,14 +21,14 @@ const handle = createRequestHandler(build, 'production');
 const key = (build.entry.module as unknown as { appContext: typeof AppContextKey }).appContext;
 const sessionWaiters = new Map<
   number,
-  { resolve: (s: CurrentSession | null) => void; reject: (e: Error) => void }
+  { resolve: (s: PageSession | null) => void; reject: (e: Error) => void }
 >();
 
 function send(message: FromWorker, transfer: ArrayBuffer[] = []) {
   port!.postMessage(message, transfer);
 }
 
-function askSession(id: number): Promise<CurrentSession | null> {
+function askSession(id: number): Promise<PageSession | null> {
   return new Promise((resolve, reject) => {
     sessionWaiters.set(id, { resolve, reject });
     send({ type: 'getSession', id });
@@ -38,7 +38,7 @@ function askSession(id: number): Promise<CurrentSession | null> {
 async function render(job: RenderJob) {
   try {
     const context = new RouterContextProvider();
-    let session: Promise<CurrentSession | null> | undefined;
+    let session: Promise<PageSession | null> | undefined;
     // No session cookie, no session: most renders (visitors) need no round trip.
     const hasSessionCookie =
       readCookie(job.headers.find(([name]) => name === 'cookie')?.[1], job.sessionCookie) !== undefined;

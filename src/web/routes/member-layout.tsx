@@ -9,7 +9,7 @@ export async function loader({ request, params, context }: Route.LoaderArgs) {
     const url = new URL(request.url);
     throw redirect(`/${params.lang}/sign-in?next=${encodeURIComponent(url.pathname)}`);
   }
-  return { user: { name: session.user.name, email: session.user.email } };
+  return { user: { name: session.user.name, email: session.user.email }, credits: session.credits };
 }
 
 export default function MemberLayout() {
