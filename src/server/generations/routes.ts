@@ -64,6 +64,8 @@ const pageQuery = z.object({
 
 /** An SSE stream re-reads the row at least this often (and sends a comment as a keep-alive). */
 const SSE_HEARTBEAT_MS = 15_000;
+/** How often a waiting stream checks whether the instance is draining. */
+const SSE_TICK_MS = 1_000;
 
 function isTerminal(view: GenerationView): boolean {
   return (terminalStatuses as readonly string[]).includes(view.status);
@@ -119,34 +121,51 @@ export function generationRoutes(deps: AppDeps) {
     c.header('x-accel-buffering', 'no');
     return streamSSE(c, async (stream) => {
       let closed = false;
+      let changed = false;
       let wake: (() => void) | undefined;
-      const unsubscribe = generation.events.subscribe(id, () => wake?.());
+      const unsubscribe = generation.events.subscribe(id, () => {
+        changed = true;
+        wake?.();
+      });
       stream.onAbort(() => {
         closed = true;
         wake?.();
       });
       let last = '';
+      let lastWrite = Date.now();
       const send = async (view: GenerationView) => {
         const json = JSON.stringify(view);
-        if (json === last) return false;
+        if (json === last) return;
         last = json;
+        lastWrite = Date.now();
         await stream.writeSSE({ event: 'generation', data: json });
-        return true;
       };
       try {
         await send(first);
         let current = first;
+        // Re-read on a notification, and every heartbeat as a backstop (a
+        // notification lost with the LISTEN connection); the short tick only
+        // notices a drain, so an instance shutting down hands its streams over.
         while (!closed && !isTerminal(current) && !deps.isDraining?.()) {
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-            setTimeout(resolve, deps.isDraining ? Math.min(SSE_HEARTBEAT_MS, 1_000) : SSE_HEARTBEAT_MS);
-          });
-          wake = undefined;
+          if (!changed) {
+            await new Promise<void>((resolve) => {
+              wake = resolve;
+              setTimeout(resolve, SSE_TICK_MS);
+            });
+            wake = undefined;
+          }
           if (closed) break;
+          const heartbeatDue = Date.now() - lastWrite >= SSE_HEARTBEAT_MS;
+          if (!changed && !heartbeatDue) continue;
+          changed = false;
           const next = await getGeneration(db, user.id, id, locale);
           if (!next) break;
           current = next;
-          if (!(await send(next))) await stream.write(': keep-alive\n\n');
+          await send(next);
+          if (Date.now() - lastWrite >= SSE_HEARTBEAT_MS) {
+            lastWrite = Date.now();
+            await stream.write(': keep-alive\n\n');
+          }
         }
       } finally {
         unsubscribe();
