@@ -71,6 +71,14 @@ export function useKnownCreditBalance(): CreditBalance | null {
 
 let fetchedOnce = false;
 
+/** Forgets the balance (signed out): the next member in this tab must not see it. */
+export function resetCreditBalance(): void {
+  fetchedOnce = false;
+  if (current === null) return;
+  current = null;
+  for (const listener of listeners) listener();
+}
+
 /**
  * Asks the API once per page load when no figure is known at all (a server
  * render without `credits`); pages that change the balance refresh it

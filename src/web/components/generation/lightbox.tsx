@@ -32,10 +32,12 @@ export function Lightbox({ generation, index, onIndexChange, onClose, actions }:
   const current = clampIndex(index, count);
   const image = images[current];
 
+  // No close() on unmount: a removed dialog leaves the top layer by itself,
+  // and closing it here would fire `close` (and onClose) when React merely
+  // re-runs effects (StrictMode).
   useEffect(() => {
     const dialog = dialogRef.current;
     if (dialog && !dialog.open) dialog.showModal();
-    return () => dialog?.close();
   }, []);
 
   const close = () => dialogRef.current?.close();

@@ -5,7 +5,11 @@ import { themes, type Theme } from '../../../shared/theme';
 import { countText, formatNumber } from '../generation/format';
 import { apiFetch } from '../../lib/api';
 import { cn } from '../../lib/cn';
-import { useCreditBalanceFallback, useKnownCreditBalance } from '../../lib/credit-balance';
+import {
+  resetCreditBalance,
+  useCreditBalanceFallback,
+  useKnownCreditBalance,
+} from '../../lib/credit-balance';
 import { switchLocalePath, useI18n, useLocalePath } from '../../lib/i18n';
 import { useTheme } from '../../lib/theme';
 import { buttonClasses } from '../ui/button';
@@ -52,6 +56,11 @@ export function SiteHeader({ user }: { user: HeaderUser | null }) {
   const localePath = useLocalePath();
   const { pathname } = useLocation();
   useMenusCloseLikeMenus(pathname);
+  // Every change of member passes through "signed out", where the balance is forgotten.
+  const signedIn = user !== null;
+  useEffect(() => {
+    if (!signedIn) resetCreditBalance();
+  }, [signedIn]);
   const navLink = (path: string) => ({
     className: cn('rounded-md px-3 py-2 text-sm hover:bg-accent', pathname === path && 'font-semibold'),
     'aria-current': pathname === path ? ('page' as const) : undefined,
