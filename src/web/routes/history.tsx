@@ -14,7 +14,7 @@ import { refreshCreditBalance } from '../lib/credit-balance';
 import { useI18n, useLocalePath } from '../lib/i18n';
 import { pageMeta } from '../lib/meta';
 import { pageMessages } from '../lib/messages.server';
-import { useCursorList } from '../lib/use-cursor-list';
+import { useCursorList } from '../components/generation/use-cursor-list';
 
 export const meta: Route.MetaFunction = (args) => [
   ...pageMeta(args, { title: 'history.title', description: 'history.description' }, '/history'),

@@ -3,34 +3,12 @@
  * elapsed-time counter, signed ledger amounts, dates. Pure (the translator
  * and language are passed in), so each rule has a unit test.
  */
-import type { MessageKey, Translator } from '../../../i18n';
+import type { Translator } from '../../../i18n';
+import { countText } from '../../lib/count-text';
 import type { CostBreakdown } from './pricing';
 import type { Generation, GenerationStatus } from './types';
 
-const pluralRules = new Map<string, Intl.PluralRules>();
-
-/** CLDR's plural category, reduced to the two forms the message files carry. */
-export function pluralForm(locale: string, count: number): 'one' | 'other' {
-  let rules = pluralRules.get(locale);
-  if (!rules) {
-    rules = new Intl.PluralRules(locale);
-    pluralRules.set(locale, rules);
-  }
-  return rules.select(count) === 'one' ? 'one' : 'other';
-}
-
-export function formatNumber(locale: string, value: number): string {
-  return new Intl.NumberFormat(locale).format(value);
-}
-
-/** Message families with a `.one` and an `.other` form and a `{count}` placeholder. */
-export type CountMessage = 'generation.credits' | 'generation.images' | 'nav.balance' | 'credits.amount';
-
-/** "1 credit", "4 credits", "4 张图片": the count formatted for the language, in its plural form. */
-export function countText(t: Translator, locale: string, message: CountMessage, count: number): string {
-  const key = `${message}.${pluralForm(locale, count)}` as MessageKey;
-  return t(key, { count: formatNumber(locale, count) });
-}
+export { countText, formatNumber, pluralForm, type CountMessage } from '../../lib/count-text';
 
 /** "4 images × 1 credit = 4 credits". */
 export function costSummary(t: Translator, locale: string, cost: CostBreakdown): string {

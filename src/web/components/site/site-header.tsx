@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { AppLink } from '../ui/app-link';
 import { Form, useLocation, useNavigate } from 'react-router';
 import { themes, type Theme } from '../../../shared/theme';
-import { countText, formatNumber } from '../generation/format';
+import { countText, formatNumber } from '../../lib/count-text';
 import { apiFetch } from '../../lib/api';
 import { cn } from '../../lib/cn';
 import {
