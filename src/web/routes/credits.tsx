@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { Route } from './+types/credits';
-import { entryChanges, generationOf } from '../components/credits/ledger';
+import { entryChanges, generationOf, knownReason } from '../components/credits/ledger';
 import { listCreditHistory } from '../components/generation/api';
 import { formatDateTime, formatNumber, signedNumber } from '../components/generation/format';
 import type { CreditEntry } from '../components/generation/types';
@@ -136,6 +136,7 @@ function EntryRow({ entry }: { entry: CreditEntry }) {
   const localePath = useLocalePath();
   const { primary, changes } = entryChanges(entry);
   const generationId = generationOf(entry);
+  const reason = knownReason(entry.reason);
   return (
     <li className="flex items-start gap-4 px-4 py-3" data-testid="credit-entry" data-kind={entry.kind}>
       <div className="grid min-w-0 flex-1 gap-1">
@@ -145,7 +146,11 @@ function EntryRow({ entry }: { entry: CreditEntry }) {
             {formatDateTime(locale, entry.createdAt)}
           </time>
         </p>
-        {entry.reason ? <p className="text-sm break-words text-muted-foreground">{entry.reason}</p> : null}
+        {entry.reason ? (
+          <p className="text-sm break-words text-muted-foreground">
+            {reason ? t(`credits.reason.${reason}`) : entry.reason}
+          </p>
+        ) : null}
         {generationId ? (
           <AppLink
             to={localePath(`/history?open=${encodeURIComponent(generationId)}`)}

@@ -16,12 +16,14 @@ import {
   formWithSeed,
   idempotencyKeyFor,
   initialForm,
+  MAX_SEED,
   provisionalGeneration,
   toRequest,
   toSettings,
   type FormProblem,
   type GeneratorForm,
 } from '../components/generation/form-state';
+import { formatNumber } from '../components/generation/format';
 import { GenerationCard } from '../components/generation/generation-card';
 import { GeneratorFormFields } from '../components/generation/generator-form';
 import { Lightbox } from '../components/generation/lightbox';
@@ -187,7 +189,7 @@ export default function Generate() {
           over: value.prompt.length - current.capabilities.maxPromptLength,
         });
       case 'seedInvalid':
-        return t('generate.seed.invalid');
+        return t('generate.seed.invalid', { max: formatNumber(locale, MAX_SEED) });
     }
   };
 

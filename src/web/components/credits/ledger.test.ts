@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CreditEntry } from '../generation/types';
-import { entryChanges, generationOf } from './ledger';
+import { entryChanges, generationOf, knownReason } from './ledger';
 
 function entry(overrides: Partial<CreditEntry>): CreditEntry {
   return {
@@ -49,5 +49,14 @@ describe('credit history entries', () => {
     expect(generationOf(entry({ kind: 'void', reference: 'g1' }))).toBe('g1');
     expect(generationOf(entry({ kind: 'settle', reference: null }))).toBeNull();
     expect(generationOf(entry({ kind: 'grant', reference: 'order-7' }))).toBeNull();
+  });
+});
+
+describe('reasons', () => {
+  it('recognizes the codes the ledger records, and leaves labels and notes alone', () => {
+    expect(knownReason('starter')).toBe('starter');
+    expect(knownReason('failure')).toBe('failure');
+    expect(knownReason('Starter credits')).toBeNull();
+    expect(knownReason(null)).toBeNull();
   });
 });

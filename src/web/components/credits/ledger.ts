@@ -39,3 +39,17 @@ export function entryChanges(entry: CreditEntry): { primary: BalanceChange; chan
 export function generationOf(entry: CreditEntry): string | null {
   return entry.kind === 'hold' || entry.kind === 'settle' || entry.kind === 'void' ? entry.reference : null;
 }
+
+/**
+ * Reason codes the ledger is known to record. The API may send a code
+ * rather than a label; a known code is shown in the reader's language, and
+ * anything else (a label, an admin's note) as it came.
+ */
+export const knownReasons = ['starter', 'cancel', 'failure', 'expiry'] as const;
+export type KnownReason = (typeof knownReasons)[number];
+
+export function knownReason(reason: string | null): KnownReason | null {
+  return reason !== null && (knownReasons as readonly string[]).includes(reason)
+    ? (reason as KnownReason)
+    : null;
+}

@@ -15,6 +15,7 @@ import {
   formWithSeed,
   idempotencyKeyFor,
   initialForm,
+  MAX_SEED,
   parseSeed,
   provisionalGeneration,
   selectModel,
@@ -103,8 +104,9 @@ describe('checking and sending', () => {
   it('reads seeds as safe whole numbers', () => {
     expect(parseSeed(' 42 ')).toBe(42);
     expect(parseSeed('0')).toBe(0);
-    expect(parseSeed('9007199254740991')).toBe(Number.MAX_SAFE_INTEGER);
-    expect(parseSeed('9007199254740992')).toBeUndefined();
+    expect(parseSeed('4294967295')).toBe(MAX_SEED);
+    expect(parseSeed('4294967296')).toBeUndefined();
+    expect(parseSeed('99999999999')).toBeUndefined();
     expect(parseSeed('1e5')).toBeUndefined();
     expect(parseSeed('')).toBeUndefined();
   });

@@ -150,12 +150,12 @@ export function formWithSeed(
 
 export type FormProblem = 'promptRequired' | 'promptTooLong' | 'seedInvalid';
 
-/** The largest seed accepted here: JavaScript's safe integers (the API stores a bigint). */
-const MAX_SEED = Number.MAX_SAFE_INTEGER;
+/** The largest seed: 32 bits unsigned, the range providers take (and the API accepts). */
+export const MAX_SEED = 2 ** 32 - 1;
 
 export function parseSeed(text: string): number | undefined {
   const trimmed = text.trim();
-  if (!/^\d{1,16}$/.test(trimmed)) return undefined;
+  if (!/^\d{1,10}$/.test(trimmed)) return undefined;
   const value = Number(trimmed);
   return value <= MAX_SEED ? value : undefined;
 }
