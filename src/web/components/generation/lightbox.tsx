@@ -78,7 +78,12 @@ export function Lightbox({ generation, index, onIndexChange, onClose, actions }:
         </button>
       </div>
       <div className="flex flex-col lg:h-[min(48rem,calc(100dvh-4rem))] lg:flex-row">
-        <div className="relative grid min-h-48 flex-1 place-items-center bg-muted p-2 lg:min-h-0">
+        {/*
+          A box of definite size with the image filling it (object-contain
+          letterboxes): a tall image can never overflow the dialog, whatever
+          the screen.
+        */}
+        <div className="relative grid h-[55dvh] place-items-center bg-muted lg:h-auto lg:min-h-0 lg:flex-1">
           {image ? (
             <img
               key={image.id}
@@ -90,7 +95,7 @@ export function Lightbox({ generation, index, onIndexChange, onClose, actions }:
                 total: count,
                 prompt: truncate(generation.prompt, 160),
               })}
-              className="h-auto max-h-[60dvh] w-auto max-w-full object-contain lg:max-h-full"
+              className="absolute inset-0 size-full object-contain p-2"
               decoding="async"
             />
           ) : (
