@@ -12,11 +12,17 @@ export default defineConfig({
             // Two shared chunks instead of a dozen small ones: one for the
             // libraries (React, React Router), one for the site's shell code.
             // Fewer files compress better together (one gzip dictionary) and
-            // need fewer requests; route modules stay split per page.
+            // need fewer requests; route modules stay split per page. The
+            // member pages' feature folders stay out of the shell: the
+            // generator, history and credits code (a shared chunk of their
+            // own) is not loaded by visitors of the public pages.
             codeSplitting: {
               groups: [
                 { name: 'framework', test: /node_modules/ },
-                { name: 'shell', test: /src\/(web\/(components|lib)|shared|i18n)\// },
+                {
+                  name: 'shell',
+                  test: /src\/(web\/(components\/(?!generation\/|credits\/)|lib\/)|shared\/|i18n\/)/,
+                },
               ],
             },
           },

@@ -33,6 +33,11 @@ export const messageBundles = {
   contact: ['contact'],
   auth: ['auth'],
   dashboard: ['dashboard'],
+  // The generator and the history share the texts of a generation (status,
+  // cost, the image viewer) in the `generation` namespace.
+  generate: ['generate', 'generation'],
+  history: ['history', 'generation'],
+  credits: ['credits'],
   privacy: ['privacy'],
   terms: ['terms'],
   cookies: ['cookies'],

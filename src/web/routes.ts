@@ -10,7 +10,12 @@ export default [
     route('cookies', 'routes/cookies.tsx'),
     route('sign-in', 'routes/sign-in.tsx'),
     route('sign-up', 'routes/sign-up.tsx'),
-    layout('routes/member-layout.tsx', [route('dashboard', 'routes/dashboard.tsx')]),
+    layout('routes/member-layout.tsx', [
+      route('dashboard', 'routes/dashboard.tsx'),
+      route('generate', 'routes/generate.tsx'),
+      route('history', 'routes/history.tsx'),
+      route('credits', 'routes/credits.tsx'),
+    ]),
     route('*', 'routes/not-found.tsx', { id: 'lang-not-found' }),
   ]),
   route('*', 'routes/not-found.tsx'),

@@ -18,7 +18,7 @@ export class ApiError extends Error {
 
 export async function apiFetch<T>(
   path: string,
-  options: { method?: string; body?: unknown; locale: string },
+  options: { method?: string; body?: unknown; locale: string; headers?: Record<string, string> },
 ): Promise<T> {
   let response: Response;
   try {
@@ -27,6 +27,7 @@ export async function apiFetch<T>(
       headers: {
         'accept-language': options.locale,
         ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...options.headers,
       },
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
       credentials: 'same-origin',

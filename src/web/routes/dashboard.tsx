@@ -1,7 +1,7 @@
 import { useRouteLoaderData } from 'react-router';
 import type { Route } from './+types/dashboard';
-import { Card } from '../components/ui/card';
-import { useI18n } from '../lib/i18n';
+import { AppLink } from '../components/ui/app-link';
+import { useI18n, useLocalePath } from '../lib/i18n';
 import { pageMeta } from '../lib/meta';
 import { pageMessages } from '../lib/messages.server';
 import type { loader as memberLoader } from './member-layout';
@@ -17,11 +17,12 @@ export function loader({ params }: Route.LoaderArgs) {
 
 export default function Dashboard() {
   const { t } = useI18n();
+  const localePath = useLocalePath();
   const member = useRouteLoaderData<typeof memberLoader>('routes/member-layout');
   const tiles = [
-    { title: t('dashboard.generate.title'), body: t('dashboard.generate.body') },
-    { title: t('dashboard.library.title'), body: t('dashboard.library.body') },
-    { title: t('dashboard.credits.title'), body: t('dashboard.credits.body') },
+    { path: '/generate', title: t('dashboard.generate.title'), body: t('dashboard.generate.body') },
+    { path: '/history', title: t('dashboard.history.title'), body: t('dashboard.history.body') },
+    { path: '/credits', title: t('dashboard.credits.title'), body: t('dashboard.credits.body') },
   ];
   return (
     <div className="mx-auto max-w-6xl px-4 py-10">
@@ -31,15 +32,22 @@ export default function Dashboard() {
       <p className="mt-2 text-muted-foreground">{t('dashboard.intro')}</p>
       <div className="mt-8 grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
         {tiles.map((tile) => (
-          <Card key={tile.title} className="p-6">
-            <div className="flex items-center justify-between gap-2">
-              <h2 className="font-semibold">{tile.title}</h2>
-              <span className="rounded-full bg-accent px-2 py-0.5 text-xs text-accent-foreground">
-                {t('dashboard.comingSoon')}
+          <AppLink
+            key={tile.path}
+            to={localePath(tile.path)}
+            className="group rounded-lg border bg-card p-6 text-card-foreground shadow-sm transition-colors hover:border-primary"
+          >
+            <h2 className="flex items-center justify-between gap-2 font-semibold">
+              {tile.title}
+              <span
+                aria-hidden
+                className="text-muted-foreground transition-transform group-hover:translate-x-0.5"
+              >
+                →
               </span>
-            </div>
+            </h2>
             <p className="mt-2 text-sm text-muted-foreground">{tile.body}</p>
-          </Card>
+          </AppLink>
         ))}
       </div>
     </div>

@@ -2,8 +2,14 @@ import { useEffect, useState } from 'react';
 import { AppLink } from '../ui/app-link';
 import { Form, useLocation, useNavigate } from 'react-router';
 import { themes, type Theme } from '../../../shared/theme';
+import { countText, formatNumber } from '../../lib/count-text';
 import { apiFetch } from '../../lib/api';
 import { cn } from '../../lib/cn';
+import {
+  resetCreditBalance,
+  useCreditBalanceFallback,
+  useKnownCreditBalance,
+} from '../../lib/credit-balance';
 import { switchLocalePath, useI18n, useLocalePath } from '../../lib/i18n';
 import { useTheme } from '../../lib/theme';
 import { buttonClasses } from '../ui/button';
@@ -50,6 +56,11 @@ export function SiteHeader({ user }: { user: HeaderUser | null }) {
   const localePath = useLocalePath();
   const { pathname } = useLocation();
   useMenusCloseLikeMenus(pathname);
+  // Every change of member passes through "signed out", where the balance is forgotten.
+  const signedIn = user !== null;
+  useEffect(() => {
+    if (!signedIn) resetCreditBalance();
+  }, [signedIn]);
   const navLink = (path: string) => ({
     className: cn('rounded-md px-3 py-2 text-sm hover:bg-accent', pathname === path && 'font-semibold'),
     'aria-current': pathname === path ? ('page' as const) : undefined,
@@ -69,6 +80,11 @@ export function SiteHeader({ user }: { user: HeaderUser | null }) {
           <span className="hidden sm:inline">{t('site.name')}</span>
         </AppLink>
         <nav aria-label={t('nav.main')} className="hidden items-center md:flex">
+          {user ? (
+            <AppLink to={localePath('/generate')} {...navLink(localePath('/generate'))}>
+              {t('nav.generate')}
+            </AppLink>
+          ) : null}
           <AppLink to={localePath('/faq')} {...navLink(localePath('/faq'))}>
             {t('nav.faq')}
           </AppLink>
@@ -80,7 +96,10 @@ export function SiteHeader({ user }: { user: HeaderUser | null }) {
           <LanguageSwitcher />
           <ThemeToggle />
           {user ? (
-            <AccountMenu user={user} />
+            <>
+              <CreditChip />
+              <AccountMenu user={user} />
+            </>
           ) : (
             <>
               <AppLink
@@ -189,9 +208,15 @@ function AccountMenu({ user }: { user: HeaderUser }) {
       </summary>
       <div className="absolute right-0 z-50 mt-1 w-56 rounded-md border bg-card p-1 shadow-md">
         <p className="truncate px-3 py-2 text-xs text-muted-foreground">{user.email}</p>
-        <AppLink to={localePath('/dashboard')} className="block rounded px-3 py-2 text-sm hover:bg-accent">
-          {t('nav.dashboard')}
-        </AppLink>
+        {(['dashboard', 'generate', 'history', 'credits'] as const).map((page) => (
+          <AppLink
+            key={page}
+            to={localePath(`/${page}`)}
+            className="block rounded px-3 py-2 text-sm hover:bg-accent"
+          >
+            {t(`nav.${page}`)}
+          </AppLink>
+        ))}
         <Form
           onSubmit={(event) => {
             event.preventDefault();
@@ -209,5 +234,33 @@ function AccountMenu({ user }: { user: HeaderUser }) {
         </Form>
       </div>
     </details>
+  );
+}
+
+/**
+ * The signed-in member's balance, linking to the credits page. Shown once a
+ * figure is known (the member pages' loader data, or a page that fetched it);
+ * the word "credits" hides on narrow screens, the link's name keeps it.
+ */
+function CreditChip() {
+  const { t, locale } = useI18n();
+  const localePath = useLocalePath();
+  const balance = useKnownCreditBalance();
+  useCreditBalanceFallback(balance, locale);
+  if (!balance) return null;
+  const text = countText(t, locale, 'nav.balance', balance.available);
+  return (
+    <AppLink
+      to={localePath('/credits')}
+      className={buttonClasses('ghost', 'sm', 'gap-1 px-2 tabular-nums')}
+      aria-label={t('nav.balanceLabel', { balance: text })}
+      data-testid="credit-chip"
+    >
+      <span aria-hidden className="text-primary">
+        ◎
+      </span>
+      <span className="hidden sm:inline">{text}</span>
+      <span className="sm:hidden">{formatNumber(locale, balance.available)}</span>
+    </AppLink>
   );
 }

@@ -1,0 +1,424 @@
+/**
+ * The generator's fields: prompt with a character counter, model picker
+ * grouped by provider with prices, size presets (or aspect ratio and
+ * resolution), number of images, seed, negative prompt, and the cost before
+ * submitting. Controlled: the page owns the form data and the submit.
+ */
+import { useId, type ReactNode, type Ref } from 'react';
+import { AppLink } from '../ui/app-link';
+import { cn } from '../../lib/cn';
+import type { CreditBalance } from '../../lib/credit-balance';
+import { useI18n, useLocalePath } from '../../lib/i18n';
+import { Button } from '../ui/button';
+import { Input, Label, Textarea } from '../ui/input';
+import { countText, costSummary, formatNumber } from './format';
+import { fitToModel, formCost, type GeneratorForm } from './form-state';
+import {
+  dimensionsLabel,
+  groupByProvider,
+  hasPriceTiers,
+  isSized,
+  priceRange,
+  ratioLabel,
+  ratioParts,
+  shapeBox,
+} from './pricing';
+import { OFFLINE_PROVIDER_ID, OfflineBadge } from './status-badge';
+import type { PublicModel } from './types';
+
+export interface GeneratorFormProps {
+  models: PublicModel[];
+  model: PublicModel;
+  form: GeneratorForm;
+  onChange: (form: GeneratorForm) => void;
+  onSubmit: () => void;
+  busy: boolean;
+  /** Per field (prompt, modelId, size, aspectRatio, resolution, n, seed, negativePrompt). */
+  errors: Record<string, string | undefined>;
+  /** Above the fields: the submit's error or a notice. */
+  banner?: ReactNode;
+  balance: CreditBalance | null;
+  promptRef?: Ref<HTMLTextAreaElement>;
+  seedRef?: Ref<HTMLInputElement>;
+}
+
+export function GeneratorFormFields({
+  models,
+  model,
+  form,
+  onChange,
+  onSubmit,
+  busy,
+  errors,
+  banner,
+  balance,
+  promptRef,
+  seedRef,
+}: GeneratorFormProps) {
+  const { t, locale } = useI18n();
+  const localePath = useLocalePath();
+  const id = useId();
+  const caps = model.capabilities;
+  const set = (patch: Partial<GeneratorForm>) => onChange({ ...form, ...patch });
+  const cost = formCost(form, model);
+  const tiers = hasPriceTiers(model);
+  const credits = (count: number) => countText(t, locale, 'generation.credits', count);
+  const short = cost !== undefined && balance !== null && cost.total > balance.available;
+
+  const modelPrice = (option: PublicModel) => {
+    const { min, max } = priceRange(option);
+    return min === max
+      ? t('generate.model.priceOne', { price: credits(min) })
+      : t('generate.model.priceRange', { min: formatNumber(locale, min), max: formatNumber(locale, max) });
+  };
+
+  const promptLength = form.prompt.length;
+  const over = promptLength - caps.maxPromptLength;
+
+  return (
+    <form
+      className="grid gap-5"
+      noValidate
+      aria-busy={busy}
+      onSubmit={(event) => {
+        event.preventDefault();
+        onSubmit();
+      }}
+      onKeyDown={(event) => {
+        if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+          event.preventDefault();
+          onSubmit();
+        }
+      }}
+      data-testid="generator-form"
+    >
+      {banner}
+
+      <div className="grid gap-1.5">
+        <div className="flex items-baseline justify-between gap-2">
+          <Label htmlFor={`${id}-prompt`}>{t('generate.prompt.label')}</Label>
+          <span
+            id={`${id}-counter`}
+            className={cn(
+              'text-xs tabular-nums',
+              over > 0 ? 'font-semibold text-destructive' : 'text-muted-foreground',
+            )}
+            data-testid="prompt-counter"
+          >
+            <span aria-hidden>
+              {formatNumber(locale, promptLength)} / {formatNumber(locale, caps.maxPromptLength)}
+            </span>
+            <span className="sr-only">
+              {t('generate.prompt.counter', { count: promptLength, max: caps.maxPromptLength })}
+            </span>
+          </span>
+        </div>
+        <Textarea
+          ref={promptRef}
+          id={`${id}-prompt`}
+          name="prompt"
+          rows={5}
+          required
+          placeholder={t('generate.prompt.placeholder')}
+          value={form.prompt}
+          onChange={(event) => set({ prompt: event.target.value })}
+          aria-invalid={Boolean(errors.prompt)}
+          aria-describedby={[`${id}-counter`, errors.prompt ? `${id}-prompt-error` : null]
+            .filter(Boolean)
+            .join(' ')}
+          data-testid="prompt"
+        />
+        <FieldError id={`${id}-prompt-error`} message={errors.prompt} />
+      </div>
+
+      <div className="grid gap-1.5">
+        <Label htmlFor={`${id}-model`}>{t('generate.model.label')}</Label>
+        <select
+          id={`${id}-model`}
+          name="modelId"
+          className="h-10 w-full rounded-md border border-input bg-background px-3 text-sm text-foreground aria-[invalid=true]:border-destructive"
+          value={model.id}
+          onChange={(event) => {
+            const next = models.find((m) => m.id === event.target.value);
+            if (next) onChange(fitToModel(form, next));
+          }}
+          aria-invalid={Boolean(errors.modelId)}
+          aria-describedby={`${id}-model-info${errors.modelId ? ` ${id}-model-error` : ''}`}
+          data-testid="model-picker"
+        >
+          {groupByProvider(models).map((group) => (
+            <optgroup key={group.id} label={group.name ?? t('generate.model.otherProvider')}>
+              {group.models.map((option) => (
+                <option key={option.id} value={option.id}>
+                  {t('generate.model.option', { name: option.name, price: modelPrice(option) })}
+                </option>
+              ))}
+            </optgroup>
+          ))}
+        </select>
+        <div id={`${id}-model-info`} className="grid gap-0.5 text-xs text-muted-foreground">
+          <p className="flex flex-wrap items-center gap-x-2 gap-y-1">
+            {model.provider ? <span>{model.provider.name}</span> : null}
+            {model.provider?.id === OFFLINE_PROVIDER_ID ? <OfflineBadge /> : null}
+            <span>{modelPrice(model)}</span>
+          </p>
+          {model.description ? <p>{model.description}</p> : null}
+        </div>
+        <FieldError id={`${id}-model-error`} message={errors.modelId} />
+      </div>
+
+      {isSized(caps) ? (
+        <ChoiceGroup
+          legend={t('generate.size.label')}
+          name="size"
+          value={form.size}
+          error={errors.size}
+          onChange={(size) => set({ size })}
+          columns="sizes"
+          options={caps.sizes.map((entry) => ({
+            value: entry.size,
+            label: dimensionsLabel(entry.width, entry.height),
+            detail: tiers
+              ? `${ratioLabel(entry.width, entry.height)} · ${credits(entry.creditsPerImage)}`
+              : ratioLabel(entry.width, entry.height),
+            shape: { width: entry.width, height: entry.height },
+          }))}
+        />
+      ) : (
+        <>
+          <ChoiceGroup
+            legend={t('generate.aspectRatio.label')}
+            name="aspectRatio"
+            value={form.aspectRatio}
+            error={errors.aspectRatio}
+            onChange={(aspectRatio) => set({ aspectRatio })}
+            columns="ratios"
+            options={caps.aspectRatios.map((ratio) => ({
+              value: ratio,
+              label: ratio,
+              shape: ratioParts(ratio),
+            }))}
+          />
+          <ChoiceGroup
+            legend={t('generate.resolution.label')}
+            name="resolution"
+            value={form.resolution}
+            error={errors.resolution}
+            onChange={(resolution) => set({ resolution })}
+            columns="ratios"
+            options={caps.resolutions.map((entry) => ({
+              value: entry.id,
+              label: entry.id,
+              detail: credits(entry.creditsPerImage),
+            }))}
+          />
+        </>
+      )}
+
+      <ChoiceGroup
+        legend={t('generate.n.label')}
+        name="n"
+        value={String(form.n)}
+        error={errors.n}
+        onChange={(n) => set({ n: Number(n) })}
+        columns="counts"
+        options={Array.from({ length: caps.maxImages }, (_, i) => ({
+          value: String(i + 1),
+          label: formatNumber(locale, i + 1),
+        }))}
+      />
+
+      {caps.seed ? (
+        <fieldset className="grid gap-2">
+          <legend className="mb-1.5 text-sm font-medium">{t('generate.seed.label')}</legend>
+          <div className="flex flex-wrap items-center gap-x-4 gap-y-2">
+            {(['random', 'fixed'] as const).map((mode) => (
+              <label key={mode} className="flex items-center gap-2 text-sm">
+                <input
+                  type="radio"
+                  name="seedMode"
+                  value={mode}
+                  className="size-4 accent-[var(--primary)]"
+                  checked={form.seedMode === mode}
+                  onChange={() => set({ seedMode: mode })}
+                  data-testid={`seed-${mode}`}
+                />
+                {t(`generate.seed.${mode}`)}
+              </label>
+            ))}
+            {form.seedMode === 'fixed' ? (
+              <Input
+                ref={seedRef}
+                id={`${id}-seed`}
+                name="seed"
+                inputMode="numeric"
+                autoComplete="off"
+                aria-label={t('generate.seed.value')}
+                className="w-40 font-mono"
+                value={form.seed}
+                onChange={(event) => set({ seed: event.target.value })}
+                aria-invalid={Boolean(errors.seed)}
+                aria-describedby={errors.seed ? `${id}-seed-error` : `${id}-seed-hint`}
+                data-testid="seed-value"
+              />
+            ) : null}
+          </div>
+          {errors.seed ? (
+            <FieldError id={`${id}-seed-error`} message={errors.seed} />
+          ) : (
+            <p id={`${id}-seed-hint`} className="text-xs text-muted-foreground">
+              {t('generate.seed.hint')}
+            </p>
+          )}
+        </fieldset>
+      ) : null}
+
+      {caps.negativePrompt ? (
+        <div className="grid gap-1.5">
+          <Label htmlFor={`${id}-negative`}>{t('generate.negative.label')}</Label>
+          <Textarea
+            id={`${id}-negative`}
+            name="negativePrompt"
+            rows={2}
+            className="min-h-16!"
+            placeholder={t('generate.negative.placeholder')}
+            value={form.negativePrompt}
+            onChange={(event) => set({ negativePrompt: event.target.value })}
+            aria-invalid={Boolean(errors.negativePrompt)}
+            aria-describedby={errors.negativePrompt ? `${id}-negative-error` : `${id}-negative-hint`}
+          />
+          {errors.negativePrompt ? (
+            <FieldError id={`${id}-negative-error`} message={errors.negativePrompt} />
+          ) : (
+            <p id={`${id}-negative-hint`} className="text-xs text-muted-foreground">
+              {t('generate.negative.hint')}
+            </p>
+          )}
+        </div>
+      ) : null}
+
+      <div className="grid gap-3 rounded-md border bg-muted/50 p-3">
+        <div aria-live="polite" className="grid gap-1 text-sm">
+          <p className="flex flex-wrap items-baseline justify-between gap-x-3">
+            <span className="text-muted-foreground">{t('generate.cost.label')}</span>
+            <span className="font-semibold tabular-nums" data-testid="cost-summary">
+              {cost ? costSummary(t, locale, cost) : '—'}
+            </span>
+          </p>
+          {balance ? (
+            <p className="text-xs text-muted-foreground">
+              {t('generate.balance', { credits: credits(balance.available) })}
+            </p>
+          ) : null}
+          {short ? (
+            <p className="text-xs text-destructive">
+              {t('generate.balanceLow')}{' '}
+              <AppLink to={localePath('/pricing')} className="underline underline-offset-2">
+                {t('generate.getCredits')}
+              </AppLink>
+            </p>
+          ) : null}
+        </div>
+        <Button type="submit" size="lg" className="w-full" disabled={busy} data-testid="generate-submit">
+          {busy ? t('generate.submitting') : t('generate.submit')}
+        </Button>
+        <p className="text-center text-xs text-muted-foreground">{t('generate.shortcut')}</p>
+      </div>
+    </form>
+  );
+}
+
+function FieldError({ id, message }: { id: string; message: string | undefined }) {
+  return message ? (
+    <p id={id} className="text-sm text-destructive">
+      {message}
+    </p>
+  ) : null;
+}
+
+interface Choice {
+  value: string;
+  label: string;
+  detail?: string;
+  /** Draws a little box of this shape next to the label. */
+  shape?: { width: number; height: number };
+}
+
+const columnClasses = {
+  sizes: 'grid-cols-[repeat(auto-fill,minmax(8.5rem,1fr))]',
+  ratios: 'grid-cols-[repeat(auto-fill,minmax(5.5rem,1fr))]',
+  counts: 'grid-cols-[repeat(auto-fill,minmax(2.75rem,1fr))]',
+} as const;
+
+/**
+ * A set of radio buttons drawn as tiles. Real radios (visually hidden), so
+ * arrow keys move between options and screen readers announce the group.
+ */
+function ChoiceGroup({
+  legend,
+  name,
+  value,
+  options,
+  onChange,
+  error,
+  columns,
+}: {
+  legend: string;
+  name: string;
+  value: string | null;
+  options: Choice[];
+  onChange: (value: string) => void;
+  error: string | undefined;
+  columns: keyof typeof columnClasses;
+}) {
+  const id = useId();
+  return (
+    <fieldset aria-describedby={error ? `${id}-error` : undefined} data-testid={`choice-${name}`}>
+      <legend className="mb-1.5 text-sm font-medium">{legend}</legend>
+      <div className={cn('grid gap-2', columnClasses[columns])}>
+        {options.map((option) => {
+          const box = option.shape ? shapeBox(option.shape.width, option.shape.height, 20) : undefined;
+          return (
+            <label
+              key={option.value}
+              className={cn(
+                'flex cursor-pointer items-center gap-2 rounded-md border bg-background px-2.5 py-2 text-sm',
+                'hover:bg-accent has-[:checked]:border-primary has-[:checked]:bg-accent has-[:checked]:text-accent-foreground',
+                'has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-offset-2 has-[:focus-visible]:outline-ring',
+                columns === 'counts' && 'justify-center',
+              )}
+            >
+              <input
+                type="radio"
+                name={name}
+                value={option.value}
+                className="sr-only"
+                checked={value === option.value}
+                onChange={() => onChange(option.value)}
+              />
+              {box ? (
+                <span aria-hidden className="grid size-5 shrink-0 place-items-center">
+                  <span
+                    className="block rounded-[2px] border-[1.5px] border-current opacity-70"
+                    style={{ width: box.width, height: box.height }}
+                  />
+                </span>
+              ) : null}
+              <span className="grid min-w-0 leading-tight">
+                <span className="font-medium tabular-nums">{option.label}</span>
+                {option.detail ? (
+                  <span className="text-xs text-muted-foreground">{option.detail}</span>
+                ) : null}
+              </span>
+            </label>
+          );
+        })}
+      </div>
+      {error ? (
+        <p id={`${id}-error`} className="mt-1.5 text-sm text-destructive">
+          {error}
+        </p>
+      ) : null}
+    </fieldset>
+  );
+}

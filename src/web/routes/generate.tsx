@@ -1,0 +1,451 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useRouteLoaderData, useSearchParams } from 'react-router';
+import type { Route } from './+types/generate';
+import {
+  createGeneration,
+  getGeneration,
+  getGeneratorSettings,
+  listModels,
+  newIdempotencyKey,
+  saveGeneratorSettings,
+} from '../components/generation/api';
+import {
+  findModel,
+  formFromGeneration,
+  formProblems,
+  formWithSeed,
+  idempotencyKeyFor,
+  initialForm,
+  MAX_SEED,
+  provisionalGeneration,
+  toRequest,
+  toSettings,
+  type FormProblem,
+  type GeneratorForm,
+} from '../components/generation/form-state';
+import { formatNumber } from '../components/generation/format';
+import { GenerationCard } from '../components/generation/generation-card';
+import { GeneratorFormFields } from '../components/generation/generator-form';
+import { Lightbox } from '../components/generation/lightbox';
+import type {
+  Generation,
+  GenerationImage,
+  GeneratorSettings,
+  PublicModel,
+} from '../components/generation/types';
+import { AppLink } from '../components/ui/app-link';
+import { Button } from '../components/ui/button';
+import { Alert, Card } from '../components/ui/card';
+import { ApiError } from '../lib/api';
+import { refreshCreditBalance, useKnownCreditBalance } from '../lib/credit-balance';
+import { useI18n, useLocalePath } from '../lib/i18n';
+import { pageMeta } from '../lib/meta';
+import { pageMessages } from '../lib/messages.server';
+import type { loader as memberLoader } from './member-layout';
+
+export const meta: Route.MetaFunction = (args) => [
+  ...pageMeta(args, { title: 'generate.title', description: 'generate.description' }, '/generate'),
+  { name: 'robots', content: 'noindex' },
+];
+
+export function loader({ params }: Route.LoaderArgs) {
+  return { messages: pageMessages(params.lang, 'generate') };
+}
+
+interface Boot {
+  models: PublicModel[];
+  settings: GeneratorSettings | null;
+}
+
+/** The models (required) and the remembered settings (optional: without them the defaults apply). */
+function loadBoot(locale: string): Promise<Boot> {
+  return Promise.all([listModels(locale), getGeneratorSettings(locale).catch(() => null)]).then(
+    ([models, settings]) => ({ models, settings }),
+  );
+}
+
+interface SessionItem {
+  generation: Generation;
+  localStart: number;
+}
+
+/**
+ * This tab's generations, kept in memory across client-side navigations
+ * (to the history and back, say) but never in storage; tied to the member,
+ * so signing in as someone else in the same tab starts empty.
+ */
+let remembered: { owner: string; items: SessionItem[] } | null = null;
+
+type Notice = { tone: 'info' | 'error'; text: string };
+
+/** Fields the form shows errors beside; others go into the banner. */
+const formFields = new Set([
+  'prompt',
+  'modelId',
+  'size',
+  'aspectRatio',
+  'resolution',
+  'n',
+  'seed',
+  'negativePrompt',
+]);
+
+export default function Generate() {
+  const { t, locale } = useI18n();
+  const localePath = useLocalePath();
+  const [params] = useSearchParams();
+  const from = params.get('from');
+  const balance = useKnownCreditBalance();
+  const owner = useRouteLoaderData<typeof memberLoader>('routes/member-layout')?.user.email ?? '';
+
+  const [models, setModels] = useState<PublicModel[] | null>(null);
+  const [loadFailed, setLoadFailed] = useState(false);
+  const [attempt, setAttempt] = useState(0);
+  const [form, setForm] = useState<GeneratorForm | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [errors, setErrors] = useState<Record<string, string | undefined>>({});
+  const [formError, setFormError] = useState<{ text: string; pricing: boolean } | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(null);
+  const [session, setSession] = useState<SessionItem[]>(() =>
+    remembered?.owner === owner ? remembered.items : [],
+  );
+  const [lightbox, setLightbox] = useState<{ generation: Generation; index: number } | null>(null);
+  const [focusRequest, setFocusRequest] = useState<{ field: 'prompt' | 'seed'; n: number } | null>(null);
+
+  const boot = useRef<{ locale: string; attempt: number; promise: Promise<Boot> } | null>(null);
+  const filledFrom = useRef<string | null>(null);
+  const submitting = useRef(false);
+  const lastSubmit = useRef<{ key: string; body: string; answered: boolean } | null>(null);
+  const promptRef = useRef<HTMLTextAreaElement>(null);
+  const seedRef = useRef<HTMLInputElement>(null);
+
+  // Models and remembered settings once per language (names are localized),
+  // plus the generation named by ?from= whenever it changes.
+  useEffect(() => {
+    let active = true;
+    if (!boot.current || boot.current.locale !== locale || boot.current.attempt !== attempt) {
+      boot.current = { locale, attempt, promise: loadBoot(locale) };
+    }
+    // Each ?from= fills the form once: a language switch later must not undo the member's edits.
+    const fill = from !== null && from !== filledFrom.current ? from : null;
+    const source = fill ? getGeneration(fill, locale).catch(() => null) : Promise.resolve(null);
+    Promise.all([boot.current.promise, source]).then(
+      ([{ models: loaded, settings }, generation]) => {
+        if (!active) return;
+        filledFrom.current = from;
+        setModels(loaded);
+        setLoadFailed(false);
+        setForm((current) => {
+          const base = current ?? initialForm(loaded, settings) ?? null;
+          return base && generation ? formFromGeneration(base, generation, loaded).form : base;
+        });
+        if (fill) {
+          const modelMissing = generation !== null && !findModel(loaded, generation.modelId);
+          setNotice(
+            !generation
+              ? { tone: 'error', text: t('generate.from.failed') }
+              : { tone: 'info', text: t(modelMissing ? 'generate.from.modelMissing' : 'generate.reused') },
+          );
+        }
+      },
+      () => {
+        if (active) setLoadFailed(true);
+      },
+    );
+    return () => {
+      active = false;
+    };
+    // `t` follows the locale; re-running on it would refetch for nothing.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [from, locale, attempt]);
+
+  // Focus moves after the render that shows the field (and after a closing lightbox has restored focus).
+  useEffect(() => {
+    if (!focusRequest) return;
+    const field = focusRequest.field === 'seed' ? seedRef.current : promptRef.current;
+    field?.focus();
+    field?.scrollIntoView({ block: 'center' });
+  }, [focusRequest]);
+
+  useEffect(() => {
+    remembered = { owner, items: session };
+  }, [owner, session]);
+
+  // A submit's error is shown above the fields: bring it into view (focus stays on the form).
+  const bannerRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (formError) bannerRef.current?.scrollIntoView({ block: 'nearest' });
+  }, [formError]);
+
+  const model = models && form ? findModel(models, form.modelId) : undefined;
+
+  const problemText = (problem: FormProblem, current: PublicModel, value: GeneratorForm): string => {
+    switch (problem) {
+      case 'promptRequired':
+        return t('generate.prompt.required');
+      case 'promptTooLong':
+        return t('generate.prompt.tooLong', {
+          max: current.capabilities.maxPromptLength,
+          over: value.prompt.length - current.capabilities.maxPromptLength,
+        });
+      case 'seedInvalid':
+        return t('generate.seed.invalid', { max: formatNumber(locale, MAX_SEED) });
+    }
+  };
+
+  const submit = () => {
+    if (submitting.current || !form || !model || !models) return;
+    setNotice(null);
+    const problems = formProblems(form, model);
+    const problemFields = Object.keys(problems);
+    if (problemFields.length > 0) {
+      setErrors(
+        Object.fromEntries(
+          Object.entries(problems).map(([field, problem]) => [
+            field,
+            problem && problemText(problem, model, form),
+          ]),
+        ),
+      );
+      setFormError({ text: t('generate.fixErrors'), pricing: false });
+      setFocusRequest((r) => ({
+        field: problemFields.includes('prompt') ? 'prompt' : 'seed',
+        n: (r?.n ?? 0) + 1,
+      }));
+      return;
+    }
+    const request = toRequest(form, model);
+    const body = JSON.stringify(request);
+    const key = idempotencyKeyFor(lastSubmit.current, body, newIdempotencyKey);
+    const attemptRecord = { key, body, answered: false };
+    lastSubmit.current = attemptRecord;
+    submitting.current = true;
+    setBusy(true);
+    setErrors({});
+    setFormError(null);
+    createGeneration(request, { locale, idempotencyKey: key })
+      .then(
+        (created) => {
+          attemptRecord.answered = true;
+          const generation = provisionalGeneration(created, request, model, new Date().toISOString());
+          setSession((items) => [
+            { generation, localStart: Date.now() },
+            ...items.filter((item) => item.generation.id !== created.id),
+          ]);
+          setNotice({ tone: 'info', text: t('generate.started') });
+          saveGeneratorSettings(toSettings(form, model), locale).catch(() => undefined);
+          void refreshCreditBalance(locale);
+        },
+        (error: unknown) => {
+          if (!(error instanceof ApiError) || error.code === 'network') {
+            setFormError({ text: t('error.network'), pricing: false });
+            return;
+          }
+          attemptRecord.answered = error.status < 500;
+          const shown = Object.fromEntries(
+            error.fields.filter((f) => formFields.has(f.field)).map((f) => [f.field, f.message]),
+          );
+          const others = error.fields.filter((f) => !formFields.has(f.field)).map((f) => f.message);
+          setErrors(shown);
+          setFormError({
+            text: [error.message || t('error.internal'), ...others].join(' '),
+            pricing: error.code === 'insufficient_credits',
+          });
+          if (error.code === 'insufficient_credits') void refreshCreditBalance(locale);
+        },
+      )
+      .finally(() => {
+        submitting.current = false;
+        setBusy(false);
+      });
+  };
+
+  const reuseSettings = (generation: Generation) => {
+    if (!models || !form) return;
+    const filled = formFromGeneration(form, generation, models);
+    setForm(filled.form);
+    setErrors({});
+    setFormError(null);
+    setNotice({
+      tone: 'info',
+      text: t(filled.modelMissing ? 'generate.from.modelMissing' : 'generate.reused'),
+    });
+    setLightbox(null);
+    setFocusRequest((r) => ({ field: 'prompt', n: (r?.n ?? 0) + 1 }));
+  };
+
+  const reuseSeed = (generation: Generation, seed: number) => {
+    if (!models || !form) return;
+    setForm(formWithSeed(form, seed, models, generation.modelId));
+    setNotice({ tone: 'info', text: t('generate.reusedSeed', { seed }) });
+    setLightbox(null);
+    setFocusRequest((r) => ({ field: 'seed', n: (r?.n ?? 0) + 1 }));
+  };
+
+  const onSettled = useCallback(
+    (generation: Generation) => {
+      void refreshCreditBalance(locale);
+      setSession((items) =>
+        items.map((item) => (item.generation.id === generation.id ? { ...item, generation } : item)),
+      );
+    },
+    [locale],
+  );
+  const open = useCallback((generation: Generation, index: number) => setLightbox({ generation, index }), []);
+
+  const seedOf = (generation: Generation, image?: GenerationImage): number | null =>
+    image?.seed ?? generation.seed ?? generation.images.find((i) => i.seed !== null)?.seed ?? null;
+
+  const banner = (
+    <div ref={bannerRef} className="empty:hidden">
+      {formError ? (
+        <Alert tone="error" data-testid="generate-error">
+          {formError.text}
+          {formError.pricing ? (
+            <>
+              {' '}
+              <AppLink to={localePath('/pricing')} className="font-medium underline underline-offset-2">
+                {t('generate.getCredits')}
+              </AppLink>
+            </>
+          ) : null}
+        </Alert>
+      ) : null}
+    </div>
+  );
+
+  return (
+    <div className="mx-auto max-w-6xl px-4 py-8">
+      <h1 className="text-2xl font-bold">{t('generate.heading')}</h1>
+      {/* Notices (reused settings, started) are announced without moving focus. */}
+      <div role="status" aria-live="polite" className="mt-2 min-h-5 text-sm" data-testid="generate-notice">
+        {notice ? (
+          <p className={notice.tone === 'error' ? 'text-destructive' : 'text-muted-foreground'}>
+            {notice.text}
+          </p>
+        ) : null}
+      </div>
+      <div className="mt-4 grid gap-8 lg:grid-cols-[minmax(0,28rem)_minmax(0,1fr)]">
+        <section aria-label={t('generate.heading')}>
+          <Card className="p-4 sm:p-6">
+            {loadFailed ? (
+              <div className="grid gap-3">
+                <Alert tone="error">{t('generate.model.loadFailed')}</Alert>
+                <Button variant="outline" onClick={() => setAttempt((n) => n + 1)}>
+                  {t('generate.retry')}
+                </Button>
+              </div>
+            ) : models && models.length === 0 ? (
+              <Alert>{t('generate.model.none')}</Alert>
+            ) : model && form && models ? (
+              <GeneratorFormFields
+                models={models}
+                model={model}
+                form={form}
+                onChange={setForm}
+                onSubmit={submit}
+                busy={busy}
+                errors={errors}
+                banner={banner}
+                balance={balance}
+                promptRef={promptRef}
+                seedRef={seedRef}
+              />
+            ) : (
+              <FormSkeleton label={t('generate.model.loading')} />
+            )}
+          </Card>
+        </section>
+        <section aria-labelledby="session-heading" className="min-w-0">
+          <div className="flex flex-wrap items-baseline justify-between gap-2">
+            <h2 id="session-heading" className="text-lg font-semibold">
+              {t('generate.session.heading')}
+            </h2>
+            <AppLink
+              to={localePath('/history')}
+              className="text-sm text-primary underline underline-offset-4"
+            >
+              {t('generate.session.history')}
+            </AppLink>
+          </div>
+          {session.length === 0 ? (
+            <p className="mt-4 rounded-lg border border-dashed p-8 text-center text-sm text-muted-foreground">
+              {t('generate.session.empty')}
+            </p>
+          ) : (
+            <ul className="mt-4 grid gap-4" data-testid="session-generations">
+              {session.map((item) => (
+                <li key={item.generation.id}>
+                  <GenerationCard
+                    initial={item.generation}
+                    localStart={item.localStart}
+                    variant="session"
+                    onSettled={onSettled}
+                    onOpen={open}
+                    actions={(generation) => {
+                      const seed = seedOf(generation);
+                      return (
+                        <>
+                          <Button variant="outline" size="sm" onClick={() => reuseSettings(generation)}>
+                            {t('generation.reuseSettings')}
+                          </Button>
+                          {seed !== null ? (
+                            <Button variant="ghost" size="sm" onClick={() => reuseSeed(generation, seed)}>
+                              {t('generation.reuseSeed')}
+                            </Button>
+                          ) : null}
+                        </>
+                      );
+                    }}
+                  />
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+      </div>
+      {lightbox ? (
+        <Lightbox
+          generation={lightbox.generation}
+          index={lightbox.index}
+          onIndexChange={(index) => setLightbox((current) => current && { ...current, index })}
+          onClose={() => setLightbox(null)}
+          actions={(image) => {
+            const seed = seedOf(lightbox.generation, image);
+            return (
+              <>
+                {seed !== null ? (
+                  <Button variant="outline" size="sm" onClick={() => reuseSeed(lightbox.generation, seed)}>
+                    {t('generation.reuseSeed')}
+                  </Button>
+                ) : null}
+                <Button variant="outline" size="sm" onClick={() => reuseSettings(lightbox.generation)}>
+                  {t('generation.reuseSettings')}
+                </Button>
+              </>
+            );
+          }}
+        />
+      ) : null}
+    </div>
+  );
+}
+
+/** The form's outline while models load, at about its final height so nothing jumps. */
+function FormSkeleton({ label }: { label: string }) {
+  return (
+    <div className="grid gap-5" aria-busy="true">
+      <p className="sr-only" role="status">
+        {label}
+      </p>
+      {[8, 2.5, 6, 2.5, 2.5, 8].map((height, i) => (
+        <div
+          key={i}
+          aria-hidden
+          className="animate-pulse rounded-md bg-muted motion-reduce:animate-none"
+          style={{ height: `${height}rem` }}
+        />
+      ))}
+    </div>
+  );
+}
