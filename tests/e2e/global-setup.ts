@@ -85,6 +85,8 @@ export default async function setup(project: TestProject) {
         RATE_LIMIT_SIGN_IN_PER_MINUTE: '100',
         RATE_LIMIT_SIGN_UP_PER_HOUR: '100',
         SHUTDOWN_GRACE_SECONDS: '5',
+        // Slow enough to watch a generation go through its states.
+        LOCAL_PROVIDER_LATENCY_MS: '1200',
       },
     },
   );
