@@ -90,7 +90,7 @@ const envSchema = z.object({
   JOB_RETRY_LIMIT: int(2, 0, 20),
   /** pg-boss: seconds before such a rerun. */
   JOB_RETRY_DELAY_SECONDS: int(5, 0, 3_600),
-  /** pg-boss: the idle poll when LISTEN/NOTIFY is unavailable (with it, new jobs wake workers at once). */
+  /** pg-boss: how often a free worker looks for queued jobs (a new job also wakes idle workers at once by NOTIFY). */
   JOB_POLLING_INTERVAL_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().min(0.5).max(60).default(2)),
   /**
    * A credit hold still open after this long is voided by the sweeper. Must cover every

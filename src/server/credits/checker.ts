@@ -6,7 +6,9 @@
  * keep going and print every problem at the end.
  *
  * Pass the database itself, not an open transaction: the snapshot needs a
- * transaction of its own.
+ * transaction of its own. `inspectLedger` runs the same checks inside a
+ * snapshot the caller opened, for checkers that read more than the ledger
+ * (tests/support/checker.ts).
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '../db/client';
@@ -79,37 +81,48 @@ interface ViolationRow {
 const SAMPLE_SIZE = 5;
 
 export async function checkLedger(db: Db, options: CheckLedgerOptions = {}): Promise<LedgerCheckReport> {
-  const violations = Object.fromEntries(
-    ledgerViolationNames.map((name) => [name, { count: 0, sample: [] }]),
-  ) as unknown as Record<LedgerViolationName, LedgerViolation>;
   try {
-    const figures = await db.transaction(
-      async (tx) => {
-        const scope = accountScope(options.accountIds);
-        const probes = violationQueries(scope, options.openHoldsExpiredBefore);
-        for (const name of ledgerViolationNames) {
-          const query = probes[name];
-          if (!query) continue;
-          const rows = await queryRows<ViolationRow>(
-            tx,
-            sql`select id::text as id, count(*) over ()::int as total from (${query}) v limit ${SAMPLE_SIZE}`,
-          );
-          violations[name] = { count: Number(rows[0]?.total ?? 0), sample: rows.map((row) => row.id) };
-        }
-        return readFigures(tx, scope, options.accountIds !== undefined);
-      },
-      { isolationLevel: 'repeatable read', accessMode: 'read only' },
-    );
-    const ok = Object.values(violations).every((violation) => violation.count === 0);
-    return { ok, violations, figures };
+    return await db.transaction((tx) => inspectLedger(tx, options), {
+      isolationLevel: 'repeatable read',
+      accessMode: 'read only',
+    });
   } catch (error) {
     return {
       ok: false,
       failure: error instanceof Error ? error.message : String(error),
-      violations,
+      violations: noViolations(),
       figures: null,
     };
   }
+}
+
+/**
+ * The same checks inside a transaction the caller opened (REPEATABLE READ,
+ * read only), so a test's own invariants can be read from the same snapshot.
+ * Throws when a query fails.
+ */
+export async function inspectLedger(tx: Db, options: CheckLedgerOptions = {}): Promise<LedgerCheckReport> {
+  const violations = noViolations();
+  const scope = accountScope(options.accountIds);
+  const probes = violationQueries(scope, options.openHoldsExpiredBefore);
+  for (const name of ledgerViolationNames) {
+    const query = probes[name];
+    if (!query) continue;
+    const rows = await queryRows<ViolationRow>(
+      tx,
+      sql`select id::text as id, count(*) over ()::int as total from (${query}) v limit ${SAMPLE_SIZE}`,
+    );
+    violations[name] = { count: Number(rows[0]?.total ?? 0), sample: rows.map((row) => row.id) };
+  }
+  const figures = await readFigures(tx, scope, options.accountIds !== undefined);
+  const ok = Object.values(violations).every((violation) => violation.count === 0);
+  return { ok, violations, figures };
+}
+
+function noViolations(): Record<LedgerViolationName, LedgerViolation> {
+  return Object.fromEntries(
+    ledgerViolationNames.map((name) => [name, { count: 0, sample: [] }]),
+  ) as unknown as Record<LedgerViolationName, LedgerViolation>;
 }
 
 /** A SQL condition on a member account id column, for the optional scope. */

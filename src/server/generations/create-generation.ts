@@ -10,6 +10,7 @@ import { and, count, eq, inArray } from 'drizzle-orm';
 import { getModel } from '../catalog/list-models';
 import { resolveRequestShape, shapeErrorToFieldError } from '../catalog/request-shape';
 import { generationLedgerKeys, placeHold } from '../credits';
+import type { Db } from '../db/client';
 import { generations } from '../db/schema';
 import { AppError, type FieldError } from '../errors';
 import { announce } from './events';
@@ -72,7 +73,8 @@ export async function createGeneration(
   });
   if (!shape.ok) throw invalid([shapeErrorToFieldError(shape)]);
 
-  await enforceActiveLimit(deps, input.userId);
+  // A cheap early refusal for a flood; the exact check is inside the transaction below.
+  await enforceActiveLimit(deps.db, deps.config.generation.maxActivePerUser, input.userId);
 
   const id = randomUUID();
   const now = deps.now();
@@ -87,6 +89,10 @@ export async function createGeneration(
         idempotencyKey: keys.hold,
         at: now,
       });
+      // placeHold has locked the member's credit account, so a member's submits reach this
+      // count one at a time, each seeing the generations committed before it: exact under
+      // concurrency, where the early check alone let every parallel submit through.
+      await enforceActiveLimit(tx, deps.config.generation.maxActivePerUser, input.userId);
       const jobId = await deps.queue.enqueueGeneration(tx, { generationId: id });
       await tx.insert(generations).values({
         id,
@@ -144,12 +150,12 @@ function replay(
 }
 
 /** Per-member backpressure: a flood of submits queues behind a cap instead of filling the queue. */
-async function enforceActiveLimit(deps: GenerationDeps, userId: string) {
-  const [row] = await deps.db
+async function enforceActiveLimit(db: Db, limit: number, userId: string) {
+  const [row] = await db
     .select({ active: count() })
     .from(generations)
     .where(and(eq(generations.userId, userId), inArray(generations.status, ['queued', 'running'])));
-  if ((row?.active ?? 0) >= deps.config.generation.maxActivePerUser) {
+  if ((row?.active ?? 0) >= limit) {
     throw new AppError('rate_limited', { retryAfterSeconds: 5 });
   }
 }

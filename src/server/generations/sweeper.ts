@@ -12,7 +12,7 @@
  * Every write is conditional, so several sweepers (one per worker process)
  * may run at once.
  */
-import { and, eq, inArray, lt } from 'drizzle-orm';
+import { and, eq, gt, inArray, lt } from 'drizzle-orm';
 import { expireGrants, findOpenHoldsExpiredBefore, generationLedgerKeys, voidHold } from '../credits';
 import { creditHolds, generationImages, generations } from '../db/schema';
 import { sweepOrphans } from '../storage/find-orphans';
@@ -72,48 +72,60 @@ export async function sweepOnce(
     if (expired.length < BATCH) break;
   }
 
-  // 2. Unfinished generations whose job no longer exists or has ended.
+  // 2. Unfinished generations whose job no longer exists or has ended. Every one is looked at,
+  //    a page at a time (by id: only completeness matters here, not order), so a backlog of
+  //    live jobs longer than a page cannot hide a lost one behind it.
   const graceMs = deps.config.jobs.pollingIntervalSeconds * 2_000 + 5_000;
-  const unfinished = await deps.db
-    .select()
-    .from(generations)
-    .where(
-      and(
-        inArray(generations.status, ['queued', 'running']),
-        lt(generations.createdAt, new Date(now.getTime() - graceMs)),
-      ),
-    )
-    .orderBy(generations.createdAt)
-    .limit(BATCH);
-  for (const generation of unfinished) {
-    const state = generation.jobId ? await deps.queue.jobState(generation.jobId) : undefined;
-    if (state === 'created' || state === 'retry' || state === 'active') continue;
-    const [hold] = await deps.db
-      .select({ status: creditHolds.status, expiresAt: creditHolds.expiresAt })
-      .from(creditHolds)
-      .where(eq(creditHolds.id, generation.holdId));
-    const holdValid = hold?.status === 'open' && hold.expiresAt.getTime() > now.getTime();
-    if (holdValid && state !== 'failed') {
-      const requeued = await deps.db
-        .transaction(async (tx) => {
-          const jobId = await deps.queue.enqueueGeneration(tx, { generationId: generation.id });
-          const updated = await tx
-            .update(generations)
-            .set({ jobId, status: 'queued' })
-            .where(and(eq(generations.id, generation.id), inArray(generations.status, ['queued', 'running'])))
-            .returning({ id: generations.id });
-          if (updated.length === 0) throw new Rollback();
-          await announce(tx, { id: generation.id, userId: generation.userId, status: 'queued' });
-          return true;
-        })
-        .catch((error: unknown) => {
-          if (error instanceof Rollback) return false;
-          throw error;
-        });
-      if (requeued) report.reenqueued++;
-    } else if (await fail(deps, generation, state === 'failed' ? 'internal' : 'timeout')) {
-      report.failedWithoutJob++;
+  const cutoff = new Date(now.getTime() - graceMs);
+  let after: string | undefined;
+  for (;;) {
+    const unfinished = await deps.db
+      .select()
+      .from(generations)
+      .where(
+        and(
+          inArray(generations.status, ['queued', 'running']),
+          lt(generations.createdAt, cutoff),
+          after ? gt(generations.id, after) : undefined,
+        ),
+      )
+      .orderBy(generations.id)
+      .limit(BATCH);
+    for (const generation of unfinished) {
+      const state = generation.jobId ? await deps.queue.jobState(generation.jobId) : undefined;
+      if (state === 'created' || state === 'retry' || state === 'active') continue;
+      const [hold] = await deps.db
+        .select({ status: creditHolds.status, expiresAt: creditHolds.expiresAt })
+        .from(creditHolds)
+        .where(eq(creditHolds.id, generation.holdId));
+      const holdValid = hold?.status === 'open' && hold.expiresAt.getTime() > now.getTime();
+      if (holdValid && state !== 'failed') {
+        const requeued = await deps.db
+          .transaction(async (tx) => {
+            const jobId = await deps.queue.enqueueGeneration(tx, { generationId: generation.id });
+            const updated = await tx
+              .update(generations)
+              .set({ jobId, status: 'queued' })
+              .where(
+                and(eq(generations.id, generation.id), inArray(generations.status, ['queued', 'running'])),
+              )
+              .returning({ id: generations.id });
+            if (updated.length === 0) throw new Rollback();
+            await announce(tx, { id: generation.id, userId: generation.userId, status: 'queued' });
+            return true;
+          })
+          .catch((error: unknown) => {
+            if (error instanceof Rollback) return false;
+            throw error;
+          });
+        if (requeued) report.reenqueued++;
+      } else if (await fail(deps, generation, state === 'failed' ? 'internal' : 'timeout')) {
+        report.failedWithoutJob++;
+      }
     }
+    const last = unfinished.at(-1);
+    if (!last || unfinished.length < BATCH) break;
+    after = last.id;
   }
 
   // 3. Grants past their expiry.

@@ -2,7 +2,8 @@
  * The job queue: pg-boss on the platform's own database (PGlite embedded, or
  * PostgreSQL), so enqueuing a job can share a transaction with the rows it
  * acts on (architecture decision 4). LISTEN/NOTIFY wakes idle workers the
- * moment a job is created; polling stays on as the backstop.
+ * moment a job is created; polling at the same pace drains what is queued
+ * while they are busy.
  */
 import { sql } from 'drizzle-orm';
 import { fromDrizzle, fromPglite, PgBoss, type Job } from 'pg-boss';
@@ -67,8 +68,11 @@ export async function startJobQueue(
         {
           localConcurrency: config.worker.concurrency,
           pollingIntervalSeconds: jobs.pollingIntervalSeconds,
-          // With NOTIFY, polling only backs it up.
-          notifyPollingIntervalSeconds: Math.max(jobs.pollingIntervalSeconds, 30),
+          // Not pg-boss's 30 s default with NOTIFY: notifications come only when jobs are
+          // created, so after a burst of submissions, a worker that finishes its job finds the
+          // rest of the backlog only by polling. At 30 s per job and worker, a backlog of a few
+          // hundred would wait longer than its holds last (PR-3).
+          notifyPollingIntervalSeconds: jobs.pollingIntervalSeconds,
         },
         async ([job]) => {
           if (job) await handler(job);

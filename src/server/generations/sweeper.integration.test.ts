@@ -1,0 +1,58 @@
+/**
+ * The sweeper's repair of lost jobs looks at every unfinished generation,
+ * not only the oldest page of them: behind a queue of more than a page of
+ * generations whose jobs are alive (a normal backlog), one whose job row was
+ * lost must still get a fresh job while its hold is valid, instead of
+ * waiting for its hold to expire and failing.
+ */
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createTestApp, signUp, type TestApp } from '../../../tests/support/app';
+import { generations } from '../db/schema';
+import { GENERATION_QUEUE } from '../jobs/queue';
+import { sweepOnce } from './sweeper';
+
+/** More than the sweeper's page of 100, spread over members to stay under the per-member cap of 50. */
+const MEMBERS = 3;
+const PER_MEMBER = 40;
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp(
+    { STARTER_CREDITS: String(PER_MEMBER), RATE_LIMIT_SIGN_UP_PER_HOUR: '1000' },
+    { workers: false },
+  );
+});
+afterAll(() => t.close());
+
+it('re-enqueues a lost job queued behind more than a page of live ones', async () => {
+  const ids: string[] = [];
+  for (let m = 0; m < MEMBERS; m++) {
+    const { cookie } = await signUp(t);
+    for (let i = 0; i < PER_MEMBER; i++) {
+      const response = await t.request('/api/generations', {
+        method: 'POST',
+        headers: { cookie },
+        json: { prompt: `backlog ${m}/${i}`, modelId: 'local-preview', size: '512x512', n: 1 },
+      });
+      expect(response.status).toBe(202);
+      ids.push(((await response.json()) as { id: string }).id);
+    }
+  }
+  // The newest generation loses its job row; every older one keeps a live job.
+  const newest = ids.at(-1)!;
+  const [lost] = await t.database.db.select().from(generations).where(eq(generations.id, newest));
+  await t.database.db.execute(
+    sql`delete from pgboss.job where name = ${GENERATION_QUEUE} and id = ${lost!.jobId!}::uuid`,
+  );
+  // Past the sweeper's grace for fresh generations, well inside the hold timeout.
+  t.advance(30_000);
+
+  const report = await sweepOnce(t.platform.generation);
+
+  expect(report.reenqueued).toBe(1);
+  const [repaired] = await t.database.db.select().from(generations).where(eq(generations.id, newest));
+  expect(repaired!.status).toBe('queued');
+  expect(repaired!.jobId).not.toBe(lost!.jobId);
+  expect(await t.platform.generation.queue.jobState(repaired!.jobId!)).toBe('created');
+}, 60_000);

@@ -1,0 +1,158 @@
+/**
+ * What every reliability test shares (reliability.md §2–3): a seed that is
+ * printed on failure and can be replayed, one JSON record per test under
+ * test-results/reliability/, members who submit through the real API, and
+ * small figure helpers. Figures are recorded, never asserted on time.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { and, eq, inArray, notInArray } from 'drizzle-orm';
+import type { Db } from '../../src/server/db/client';
+import { generations, terminalStatuses, users } from '../../src/server/db/schema';
+import { signUp, type TestApp } from './app';
+
+export const RECORDS_DIR = path.resolve('test-results', 'reliability');
+
+/** RELIABILITY_SEED replays a run; otherwise a fresh seed, which the record and any failure print. */
+export function reliabilitySeed(): number {
+  const given = process.env.RELIABILITY_SEED;
+  if (given !== undefined && given !== '') {
+    const seed = Number(given);
+    if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) {
+      throw new Error(`RELIABILITY_SEED must be an integer from 0 to 2^32-1, got "${given}"`);
+    }
+    return seed;
+  }
+  return Math.floor(Math.random() * 2 ** 32);
+}
+
+export interface ReliabilityRecord {
+  test: string;
+  /** S: in-process, one app, on the driver below (reliability.md 3.0). */
+  mode: 'S';
+  driver: 'pglite' | 'postgres';
+  parameters: Record<string, unknown>;
+  seed: number;
+  figures: Record<string, unknown>;
+  pass: boolean;
+  /** The first failure's message, when it failed. */
+  error?: string;
+  startedAt: string;
+  durationMs: number;
+}
+
+/**
+ * Runs a reliability test body and writes its record whatever happens. The
+ * body fills `figures` as it goes, so a failing run still records how far it
+ * got. A failure is rethrown unchanged, after printing the seed to replay.
+ */
+export async function recorded(
+  test: string,
+  info: { driver: 'pglite' | 'postgres'; seed: number; parameters: Record<string, unknown> },
+  body: (figures: Record<string, unknown>) => Promise<void>,
+): Promise<void> {
+  const record: ReliabilityRecord = {
+    test,
+    mode: 'S',
+    driver: info.driver,
+    parameters: info.parameters,
+    seed: info.seed,
+    figures: {},
+    pass: false,
+    startedAt: new Date().toISOString(),
+    durationMs: 0,
+  };
+  const started = performance.now();
+  try {
+    await body(record.figures);
+    record.pass = true;
+  } catch (error) {
+    record.error = error instanceof Error ? error.message : String(error);
+    process.stderr.write(
+      `\n${test} failed on ${info.driver} with seed ${info.seed}; replay with RELIABILITY_SEED=${info.seed}\n`,
+    );
+    throw error;
+  } finally {
+    record.durationMs = Math.round(performance.now() - started);
+    mkdirSync(RECORDS_DIR, { recursive: true });
+    writeFileSync(
+      path.join(RECORDS_DIR, `${test}.${info.driver}.json`),
+      `${JSON.stringify(record, null, 2)}\n`,
+    );
+  }
+}
+
+/** The p-th percentile (nearest rank) of the values, or null when there are none. */
+export function percentile(values: readonly number[], p: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1]!;
+}
+
+/** Counts of each value, keyed by the value, in ascending order. */
+export function histogram(values: readonly number[]): Record<string, number> {
+  const counts = new Map<number, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  return Object.fromEntries([...counts.entries()].sort(([a], [b]) => a - b).map(([k, v]) => [String(k), v]));
+}
+
+/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs` with `describe()`. */
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined>,
+  options: { timeoutMs: number; intervalMs?: number; describe: () => Promise<string> | string },
+): Promise<T> {
+  const deadline = Date.now() + options.timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) {
+      throw new Error(`gave up after ${options.timeoutMs} ms: ${await options.describe()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
+  }
+}
+
+export interface Member {
+  userId: string;
+  cookie: string;
+  /** POST /api/generations through the app, as the member's browser would. */
+  submit(body: Record<string, unknown>): Promise<Response>;
+}
+
+/** Signs a member up through the API (so they get the starter credits) and finds their user id. */
+export async function signUpMember(t: TestApp): Promise<Member> {
+  const { cookie, email } = await signUp(t);
+  const [user] = await t.database.db.select({ id: users.id }).from(users).where(eq(users.email, email));
+  if (!user) throw new Error(`no user row for ${email}`);
+  return {
+    userId: user.id,
+    cookie,
+    submit: (body) => t.request('/api/generations', { method: 'POST', headers: { cookie }, json: body }),
+  };
+}
+
+/** Lines of the captured log that report a CHECK constraint refusing a write (SQLSTATE 23514). */
+export function checkRejections(logs: readonly string[]): number {
+  return logs.filter((line) => line.includes('"23514"') || line.includes('violates check constraint')).length;
+}
+
+/**
+ * Waits, reading the database as an observer (no client reads status), until
+ * every one of the generations is finished; fails naming the ones that are not.
+ */
+export async function waitUntilFinished(db: Db, ids: readonly string[], timeoutMs: number): Promise<void> {
+  const unfinished = async () =>
+    db
+      .select({ id: generations.id, status: generations.status })
+      .from(generations)
+      .where(and(inArray(generations.id, [...ids]), notInArray(generations.status, [...terminalStatuses])));
+  await waitFor(async () => ((await unfinished()).length === 0 ? true : undefined), {
+    timeoutMs,
+    intervalMs: 200,
+    describe: async () => {
+      const rows = await unfinished();
+      return `${rows.length} of ${ids.length} generations unfinished, e.g. ${JSON.stringify(rows.slice(0, 5))}`;
+    },
+  });
+}
