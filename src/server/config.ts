@@ -90,7 +90,10 @@ const envSchema = z.object({
   JOB_RETRY_LIMIT: int(2, 0, 20),
   /** pg-boss: seconds before such a rerun. */
   JOB_RETRY_DELAY_SECONDS: int(5, 0, 3_600),
-  /** pg-boss: the idle poll when LISTEN/NOTIFY is unavailable (with it, new jobs wake workers at once). */
+  /**
+   * pg-boss: how often a free worker slot looks for waiting jobs. New jobs also wake
+   * workers at once (LISTEN/NOTIFY), but a backlog is only found by this poll.
+   */
   JOB_POLLING_INTERVAL_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().min(0.5).max(60).default(2)),
   /**
    * A credit hold still open after this long is voided by the sweeper. Must cover every

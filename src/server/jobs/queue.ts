@@ -2,7 +2,7 @@
  * The job queue: pg-boss on the platform's own database (PGlite embedded, or
  * PostgreSQL), so enqueuing a job can share a transaction with the rows it
  * acts on (architecture decision 4). LISTEN/NOTIFY wakes idle workers the
- * moment a job is created; polling stays on as the backstop.
+ * moment a job is created; polling finds the jobs that wait without one.
  */
 import { sql } from 'drizzle-orm';
 import { fromDrizzle, fromPglite, PgBoss, type Job } from 'pg-boss';
@@ -67,8 +67,13 @@ export async function startJobQueue(
         {
           localConcurrency: config.worker.concurrency,
           pollingIntervalSeconds: jobs.pollingIntervalSeconds,
-          // With NOTIFY, polling only backs it up.
-          notifyPollingIntervalSeconds: Math.max(jobs.pollingIntervalSeconds, 30),
+          // Not longer with NOTIFY: a notification announces a new job once, so
+          // a worker that finishes a job while others still wait (a burst, a
+          // restart, the sweeper's repairs) only finds them by polling, and
+          // pg-boss waits this long after every job it ran. At pg-boss's 30 s
+          // a backlog drained at one job per worker slot per 30 s and ran
+          // into its hold timeout (reliability Q1).
+          notifyPollingIntervalSeconds: jobs.pollingIntervalSeconds,
         },
         async ([job]) => {
           if (job) await handler(job);
