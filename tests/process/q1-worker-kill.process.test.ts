@@ -134,9 +134,9 @@ describe.skipIf(buildMissing !== undefined)('Q1 in mode S', () => {
         mode: 'S',
         start: startSStack,
         stackOptions: { name: 'q1-s', env: providerLoad },
-        // Fewer than X's 200: a restart takes 2–6 s on the shared 2-core machine (PGlite reopening), so
-        // the process is down for most of the ~85 s of kills and 200 would mostly wait
-        // out their 90 s hold instead of exercising recovery.
+        // Fewer than X's 200: a restart takes 2–6 s on the shared 2-core machine (PGlite
+        // reopening), so the process is down for up to two thirds of the 50–90 s of kills;
+        // with 200, a run left 34 to wait out their 90 s hold instead of exercising recovery.
         generations: 100,
         members: 10,
         minUptimeMs: 3_000,
