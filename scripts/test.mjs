@@ -3,7 +3,10 @@
 //   1. unit tests
 //   2. integration tests on PGlite (the embedded default)
 //   3. the same integration tests on PostgreSQL, when TEST_DATABASE_URL is set
-//   4. browser journeys against the production build, when a Chromium is found
+//   4. the production build, once (unless SKIP_BUILD=1)
+//   5. process-level tests of the generation loop against that build (tests/process/;
+//      the PostgreSQL stacks only when TEST_DATABASE_URL is set)
+//   6. browser journeys against that build, when a Chromium is found
 // Ends with one summary line "tests: N passed, N failed, N skipped".
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -48,21 +51,31 @@ if (TEST_DATABASE_URL) {
   console.log('\nTEST_DATABASE_URL not set: skipping the PostgreSQL run of the integration tests');
 }
 
-const chromium = findChromium();
-if (chromium) {
-  if (process.env.SKIP_BUILD !== '1') {
-    console.log('\n=== production build for the browser journeys ===');
-    const build = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
-    if (build.status !== 0) {
-      console.log('build failed');
-      process.exit(1);
-    }
+// One production build serves the process tests and the browser journeys.
+let buildFailed = false;
+if (process.env.SKIP_BUILD !== '1') {
+  console.log('\n=== production build for the process tests and browser journeys ===');
+  const build = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) {
+    console.log('build failed');
+    buildFailed = true;
+    failedRuns += 1;
   }
-  run('e2e', ['--project', 'e2e'], { CHROMIUM_PATH: chromium });
-} else {
-  console.log(
-    "\nNo Chromium found (set CHROMIUM_PATH or install Debian's chromium): skipping browser journeys",
-  );
+}
+
+if (!buildFailed) {
+  // Skips itself, saying why, when build/ is missing (SKIP_BUILD=1 without a build) and,
+  // for the PostgreSQL stacks, when TEST_DATABASE_URL is not set.
+  run('process', ['--project', 'process']);
+
+  const chromium = findChromium();
+  if (chromium) {
+    run('e2e', ['--project', 'e2e'], { CHROMIUM_PATH: chromium });
+  } else {
+    console.log(
+      "\nNo Chromium found (set CHROMIUM_PATH or install Debian's chromium): skipping browser journeys",
+    );
+  }
 }
 
 console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);

@@ -16,6 +16,9 @@ import { createLogger } from '../../src/server/log';
 import { startPlatform, type Platform } from '../../src/server/platform';
 import type { ProviderRegistry } from '../../src/server/providers/registry';
 import { createTestDatabase } from './db';
+import { TEST_PROFILE } from './test-profile';
+
+export { TEST_PROFILE };
 
 export const TEST_ORIGIN = 'http://localhost:3000';
 
@@ -32,23 +35,6 @@ export interface TestApp {
   request(path: string, init?: RequestInit & { json?: unknown; ip?: string }): Promise<Response>;
   close(): Promise<void>;
 }
-
-/**
- * The test profile of reliability.md 3.0: short pg-boss timers and provider
- * timeouts, so recovery paths run in seconds. Tests override what they need.
- */
-export const TEST_PROFILE: Record<string, string> = {
-  JOB_EXPIRE_SECONDS: '20',
-  JOB_HEARTBEAT_SECONDS: '10',
-  JOB_MONITOR_INTERVAL_SECONDS: '1',
-  JOB_RETRY_LIMIT: '2',
-  JOB_RETRY_DELAY_SECONDS: '1',
-  JOB_POLLING_INTERVAL_SECONDS: '0.5',
-  HOLD_TIMEOUT_SECONDS: '90',
-  SWEEP_INTERVAL_SECONDS: '5',
-  GENERATION_ATTEMPT_TIMEOUT_SECONDS: '2',
-  GENERATION_RETRY_BASE_MS: '50',
-};
 
 export interface TestAppOptions {
   /** Run generation workers and the sweeper in-process (default: false; tests drive them). */

@@ -21,6 +21,8 @@ import type { GenerationDeps } from './types';
 export interface GenerationJob {
   id: string;
   data: { generationId: string };
+  /** pg-boss's count of earlier runs of this job (crashes, lost heartbeats, expiry); 0 on the first. */
+  retryCount?: number;
   /** Fires when pg-boss gives up on this run (expiry) or the worker stops past its grace period. */
   signal: AbortSignal;
 }
@@ -41,6 +43,8 @@ export async function runGeneration(deps: GenerationDeps, job: GenerationJob): P
   const [row] = await deps.db.select().from(generations).where(eq(generations.id, generationId));
   if (!row || (row.status !== 'queued' && row.status !== 'running')) return;
   if (!(await holdIsOpen(deps, row.holdId))) return; // the sweeper or a cancel finishes it
+  // One line per run: which process ran which generation, and how many runs came before.
+  log.info({ retryCount: job.retryCount ?? 0 }, 'generation run started');
 
   const startedAt = deps.now();
   await deps.db.transaction(async (tx) => {

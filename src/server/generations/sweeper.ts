@@ -8,13 +8,15 @@
  *     a deleted row, a run that gave up): re-enqueued while the hold is still
  *     valid, otherwise failed and refunded;
  *  3. expires credit grants past their date;
- *  4. now and then, deletes stored objects that no row refers to (J3).
+ *  4. now and then, deletes stored objects that no row refers to (J3) and,
+ *     on disk, the temporary files of writes a crash interrupted.
  * Every write is conditional, so several sweepers (one per worker process)
  * may run at once.
  */
 import { and, eq, gt, inArray, lt } from 'drizzle-orm';
 import { expireGrants, findOpenHoldsExpiredBefore, generationLedgerKeys, voidHold } from '../credits';
 import { creditHolds, generationImages, generations } from '../db/schema';
+import { isDiskStorage } from '../storage/disk-storage';
 import { sweepOrphans } from '../storage/find-orphans';
 import { announce } from './events';
 import { isUuid } from './queries';
@@ -27,6 +29,7 @@ export interface SweepReport {
   failedWithoutJob: number;
   expiredGrants: number;
   orphansDeleted: number;
+  tempFilesRemoved: number;
 }
 
 const BATCH = 100;
@@ -43,6 +46,7 @@ export async function sweepOnce(
     failedWithoutJob: 0,
     expiredGrants: 0,
     orphansDeleted: 0,
+    tempFilesRemoved: 0,
   };
   const now = deps.now();
 
@@ -133,10 +137,11 @@ export async function sweepOnce(
 
   // 4. Stored objects that no row refers to, older than any run that may still commit them.
   if (options.orphans) {
+    const cutoff = new Date(now.getTime() - deps.config.generation.holdTimeoutSeconds * 1000);
     const result = await sweepOrphans({
       storage: deps.storage,
       prefix: 'generations/',
-      modifiedBefore: new Date(now.getTime() - deps.config.generation.holdTimeoutSeconds * 1000),
+      modifiedBefore: cutoff,
       knownKeys: async (keys) => {
         const rows = await deps.db
           .select({ objectKey: generationImages.objectKey, thumbKey: generationImages.thumbKey })
@@ -146,6 +151,10 @@ export async function sweepOnce(
       },
     });
     report.orphansDeleted = result.deleted;
+    // A process killed between writing a file and renaming it into place leaves a
+    // `.tmp-*` file that no key names, so the orphan listing never sees it (decision 013).
+    if (isDiskStorage(deps.storage))
+      report.tempFilesRemoved = await deps.storage.removeStaleTempFiles(cutoff);
   }
   return report;
 }

@@ -48,6 +48,11 @@ export interface DiskStorage extends ObjectStorage {
   removeStaleTempFiles(olderThan: Date): Promise<number>;
 }
 
+/** True for the disk driver, which alone leaves temporary files behind a crash. */
+export function isDiskStorage(storage: ObjectStorage): storage is DiskStorage {
+  return storage.driver === 'disk' && 'removeStaleTempFiles' in storage;
+}
+
 const TEMP_PREFIX = '.tmp-';
 /* Objects are users' private images: readable by the server's user only, like DATA_DIR/app-secret. */
 const FILE_MODE = 0o600;

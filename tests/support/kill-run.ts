@@ -1,0 +1,401 @@
+/**
+ * Q1's round (reliability.md 3.3): members submit generations, then a worker
+ * process is killed with SIGKILL at a fixed cadence and restarted at once, a
+ * bounded number of times; then every generation must finish within B (the
+ * sweeper handles what the workers cannot). A tracker polls each member's
+ * history (the API, as a page would) to see what runs and when it ends; the
+ * processes' logs say which runs each kill cut short and when they ran again.
+ */
+import { expect } from 'vitest';
+import {
+  isTerminal,
+  signUpMembers,
+  type CreateBody,
+  type Member,
+  type ResponseObserver,
+} from './stack-client';
+import { percentile, seededRandom } from './reliability-record';
+import { sleep, type ExitInfo, type Stack } from './stack';
+import { checkEndState, runsFromLogs, type EndStateReport } from './stack-checker';
+
+export interface KillRoundOptions {
+  stack: Stack;
+  seed: number;
+  generations: number;
+  members: number;
+  kills: number;
+  /** Time between kills. */
+  killIntervalMs: number;
+  /** A restarted process runs at least this long before the next kill (S: let it work between kills). */
+  minUptimeMs?: number;
+  /** Every generation must finish within this long after the last kill (B plus a margin). */
+  finishBoundMs: number;
+  /** Generations that fail by policy (refunded), as a share of all; seeded. */
+  failShare?: number;
+  /** Generations with two images, as a share of all; seeded. */
+  twoImageShare?: number;
+  /** Slow generations submitted first (four timed-out attempts before the fifth), likely killed on every run. */
+  slow?: number;
+  observer?: ResponseObserver;
+}
+
+export interface KillFigure {
+  process: string;
+  atMs: number;
+  /** From the kill until the killed process was ready again. */
+  restartMs: number;
+  /** Generations the killed process had started and not finished (from its log): the runs the kill cut short. */
+  interrupted: number;
+  /** From the kill until every interrupted generation was running again elsewhere or had ended (null: one never did). */
+  recoveryMs: number | null;
+  /** Generations running (per the API) just before the kill, on any process. */
+  runningAtKill: number;
+  /** From the kill until all of those had finished (this includes waiting in the queue). */
+  allFinishedMs: number | null;
+}
+
+/** What the round saw, kept for the figures that need the logs (computed after the stack stops). */
+interface KillEvent {
+  process: string;
+  at: number;
+  victimSince: number;
+  restartMs: number;
+  running: string[];
+}
+
+export interface KillRoundResult {
+  members: Member[];
+  accepted: string[];
+  kills: KillEvent[];
+  /** When the tracker first saw each generation finished (epoch ms). */
+  finishedAt: Map<string, number>;
+  /** Generations still unfinished when the bound ran out. */
+  unfinishedAtBound: string[];
+  /** From the last kill until every generation had finished (null: not within the bound). */
+  drainAfterLastKillMs: number | null;
+  startedAt: number;
+  submitMs: number;
+  roundMs: number;
+}
+
+const words = [
+  'lighthouse',
+  'forest',
+  'ocean',
+  'city',
+  'desert',
+  'snow',
+  'flowers',
+  'sunset',
+  'night',
+  'harbor',
+];
+
+/** Watches every member's generations and remembers when each was first seen finished. */
+class Tracker {
+  readonly finishedAt = new Map<string, number>();
+  readonly status = new Map<string, string>();
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(private readonly members: Member[]) {}
+
+  async poll(): Promise<void> {
+    await Promise.all(
+      this.members.map(async (member) => {
+        try {
+          for (const view of await member.list()) {
+            this.status.set(view.id, view.status);
+            if (isTerminal(view) && !this.finishedAt.has(view.id)) this.finishedAt.set(view.id, Date.now());
+          }
+        } catch {
+          // the process is being restarted: the next poll reads it
+        }
+      }),
+    );
+  }
+
+  running(): string[] {
+    return [...this.status].filter(([, status]) => status === 'running').map(([id]) => id);
+  }
+
+  start(intervalMs: number) {
+    this.loop = (async () => {
+      while (!this.stopped) {
+        await this.poll();
+        await sleep(intervalMs);
+      }
+    })();
+  }
+
+  async stop() {
+    this.stopped = true;
+    await this.loop;
+  }
+}
+
+export async function runKillRound(options: KillRoundOptions): Promise<KillRoundResult> {
+  const { stack, seed } = options;
+  const random = seededRandom(seed);
+  const started = Date.now();
+  const web = stack.webs[0]!;
+  const members = await signUpMembers(web.url, stack.publicUrl, options.members);
+  for (const member of members) member.observer = options.observer;
+
+  // The requests, seeded: slow ones first so they are running when the kills start.
+  const requests: CreateBody[] = [];
+  for (let i = 0; i < options.generations; i++) {
+    const prompt = `${words[Math.floor(random() * words.length)]} ${words[Math.floor(random() * words.length)]} #${i}`;
+    const slow = i < (options.slow ?? 0);
+    const fails = !slow && random() < (options.failShare ?? 0);
+    const n = !slow && random() < (options.twoImageShare ?? 0) ? 2 : 1;
+    requests.push({
+      prompt: slow ? `${prompt} [fail:timeout:4]` : fails ? `${prompt} [fail:content_policy]` : prompt,
+      n,
+      seed: Math.floor(random() * 1_000_000),
+    });
+  }
+  const accepted: string[] = [];
+  let next = 0;
+  const submitter = async () => {
+    while (next < requests.length) {
+      const index = next++;
+      // Spread over the members and, in X, over every web process.
+      const member = members[index % members.length]!.via(stack.webs[index % stack.webs.length]!.url);
+      const { id } = await member.createOrThrow(requests[index]!);
+      accepted.push(id);
+    }
+  };
+  await Promise.all([submitter(), submitter(), submitter(), submitter()]);
+  const submitMs = Date.now() - started;
+
+  const tracker = new Tracker(members);
+  tracker.start(500);
+  const kills: KillEvent[] = [];
+  let lastKill = Date.now();
+  let lastReady = Date.now();
+  for (let k = 0; k < options.kills; k++) {
+    const due = Math.max(lastKill + options.killIntervalMs, lastReady + (options.minUptimeMs ?? 0));
+    await sleep(Math.max(0, due - Date.now()));
+    await tracker.poll();
+    const running = tracker.running();
+    const victim = stack.workers[Math.floor(random() * stack.workers.length)]!;
+    const victimSince = victim.startedAt;
+    const at = Date.now();
+    await victim.kill();
+    lastKill = at;
+    await victim.start();
+    lastReady = Date.now();
+    kills.push({ process: victim.name, at, victimSince, restartMs: lastReady - at, running });
+  }
+
+  // Every generation must now finish within the bound, watched or not.
+  const deadline = lastKill + options.finishBoundMs;
+  let drainAfterLastKillMs: number | null = null;
+  while (Date.now() < deadline) {
+    await tracker.poll();
+    if (accepted.every((id) => tracker.finishedAt.has(id))) {
+      drainAfterLastKillMs = Date.now() - lastKill;
+      break;
+    }
+    await sleep(500);
+  }
+  await tracker.stop();
+  return {
+    members,
+    accepted,
+    kills,
+    finishedAt: tracker.finishedAt,
+    unfinishedAtBound: accepted.filter((id) => !tracker.finishedAt.has(id)),
+    drainAfterLastKillMs,
+    startedAt: started,
+    submitMs,
+    roundMs: Date.now() - started,
+  };
+}
+
+/**
+ * The recovery after each kill, from the processes' logs: the generations the
+ * killed process had started in its last life and not finished were cut
+ * short; each recovered when it started running again (on any process, after
+ * pg-boss noticed the lost heartbeat) or ended some other way (the sweeper).
+ * Lines buffered in the killed process's last second are lost with it, so a
+ * run started just before a kill may go uncounted.
+ */
+function killFigures(round: KillRoundResult, stack: Stack): KillFigure[] {
+  const runStarts = new Map<string, Array<{ time: number; process: string }>>();
+  for (const proc of new Set(stack.processes)) {
+    for (const line of proc.logLines()) {
+      if (line.msg !== 'generation run started' || typeof line.generationId !== 'string') continue;
+      const list = runStarts.get(line.generationId) ?? [];
+      list.push({ time: Date.parse(String(line.time)), process: proc.name });
+      runStarts.set(line.generationId, list);
+    }
+  }
+  return round.kills.map((kill) => {
+    const interrupted = [...runStarts]
+      .filter(([id, starts]) => {
+        const finished = round.finishedAt.get(id);
+        const ranHere = starts.some(
+          (s) => s.process === kill.process && s.time >= kill.victimSince && s.time <= kill.at,
+        );
+        return ranHere && !(finished !== undefined && finished <= kill.at);
+      })
+      .map(([id]) => id);
+    const recovered = interrupted.map((id) => {
+      const again = runStarts.get(id)!.find((s) => s.time > kill.at)?.time ?? round.finishedAt.get(id);
+      return again === undefined ? undefined : again - kill.at;
+    });
+    const ends = kill.running.map((id) => round.finishedAt.get(id));
+    return {
+      process: kill.process,
+      atMs: kill.at - round.startedAt,
+      restartMs: kill.restartMs,
+      interrupted: interrupted.length,
+      recoveryMs: recovered.some((ms) => ms === undefined) ? null : Math.max(0, ...(recovered as number[])),
+      runningAtKill: kill.running.length,
+      allFinishedMs: ends.some((end) => end === undefined)
+        ? null
+        : Math.max(0, ...(ends as number[]).map((end) => end - kill.at)),
+    };
+  });
+}
+
+/**
+ * 0 credits lost, as members see it: each one's balance is the starter credits
+ * minus what their generations were charged, and nothing is still held.
+ */
+export async function creditsLost(
+  members: Member[],
+  starterCredits: number,
+): Promise<{ lost: number; held: number; charged: number }> {
+  let lost = 0;
+  let held = 0;
+  let charged = 0;
+  for (const member of members) {
+    const views = await member.list();
+    const memberCharged = views.reduce((sum, view) => sum + (view.charged ?? 0), 0);
+    const balance = await member.credits();
+    charged += memberCharged;
+    held += balance.held;
+    lost += Math.abs(starterCredits - memberCharged - balance.available);
+  }
+  return { lost, held, charged };
+}
+
+export interface KillRoundEnd {
+  report: EndStateReport;
+  kills: KillFigure[];
+  credits: { lost: number; held: number; charged: number };
+  exits: Record<string, ExitInfo>;
+  /** Runs beyond the first per generation, from the processes' logs (a lower bound). */
+  duplicateRunsLogged: number;
+}
+
+/**
+ * After a round: the members' balances (through the API), then every process
+ * stopped with SIGTERM, then the end state from the database and storage.
+ */
+export async function finishKillRound(stack: Stack, round: KillRoundResult): Promise<KillRoundEnd> {
+  const credits = await creditsLost(round.members, stack.config.starterCredits);
+  const exits = await stack.stopAll();
+  const kills = killFigures(round, stack);
+  const lines = [...new Set(stack.processes)].flatMap((proc) => proc.logLines());
+  const runs = runsFromLogs(lines);
+  const duplicateRunsLogged = [...runs.values()].reduce((sum, n) => sum + Math.max(0, n - 1), 0);
+  const database = await stack.openDatabase();
+  try {
+    const report = await checkEndState({ database, config: stack.config, accepted: round.accepted });
+    return { report, kills, credits, exits, duplicateRunsLogged };
+  } finally {
+    await database.close();
+  }
+}
+
+/** The figures Q1 and U7 record (reliability.md 3.3 Q1). */
+export function killRoundFigures(round: KillRoundResult, end: KillRoundEnd): Record<string, unknown> {
+  const { report } = end;
+  return {
+    accepted: round.accepted.length,
+    byStatus: report.generations.byStatus,
+    lost: report.generations.lost,
+    stuck: report.generations.stuck,
+    unfinishedAtBound: round.unfinishedAtBound.length,
+    creditsLost: end.credits.lost,
+    creditsHeldAtEnd: end.credits.held,
+    creditsCharged: end.credits.charged,
+    doubleSettles: report.holds.doubleSettled,
+    holdsExpired: report.holds.expired,
+    duplicateStoredOutputs: report.storage.duplicateOutputs,
+    duplicateProviderCalls: {
+      // retries inside a run, from the generations' recorded attempts (the last run's only)
+      inRunRetries: report.generations.inRunRetries,
+      // runs pg-boss started again after a kill (each one calls the provider again)
+      jobReruns: report.jobs.reruns,
+      // runs beyond the first per generation, from the logs (SIGKILL may drop the last second)
+      duplicateRunsLogged: end.duplicateRunsLogged,
+    },
+    jobsBeyondRetryLimit: report.jobs.exhausted,
+    interruptedRuns: end.kills.reduce((sum, kill) => sum + kill.interrupted, 0),
+    recoveryMs: {
+      max: maxOrNull(end.kills.map((kill) => kill.recoveryMs)),
+      p50: percentile(
+        end.kills.flatMap((kill) => (kill.recoveryMs === null ? [] : [kill.recoveryMs])),
+        50,
+      ),
+      unrecoveredKills: end.kills.filter((kill) => kill.recoveryMs === null).length,
+    },
+    allRunningFinishedMs: { max: maxOrNull(end.kills.map((kill) => kill.allFinishedMs)) },
+    maxRestartMs: maxOrNull(end.kills.map((kill) => kill.restartMs)),
+    drainAfterLastKillMs: round.drainAfterLastKillMs,
+    submitMs: round.submitMs,
+    roundMs: round.roundMs,
+    storage: report.storage,
+    ledgerOk: report.ledger.ok,
+    exits: end.exits,
+    kills: end.kills,
+    problems: report.problems,
+  };
+}
+
+/** Q1's "what must hold", shared by Q1 and U7. */
+export function expectKillRoundSound(
+  round: KillRoundResult,
+  end: KillRoundEnd,
+  options: { kills: number; holdsMayExpire: boolean },
+): void {
+  const { report } = end;
+  expect(round.kills).toHaveLength(options.kills);
+  // The kills cut runs short (otherwise this proves nothing), and each cut-short run came back or ended.
+  expect(end.kills.reduce((sum, kill) => sum + kill.interrupted, 0)).toBeGreaterThan(0);
+  expect(end.kills.filter((kill) => kill.recoveryMs === null)).toEqual([]);
+  expect(report.problems).toEqual([]);
+  expect(round.unfinishedAtBound).toEqual([]);
+  expect(report.generations.lost).toBe(0);
+  expect(report.generations.stuck).toBe(0);
+  expect(report.generations.found).toBe(round.accepted.length);
+  expect(end.credits).toMatchObject({ lost: 0, held: 0 });
+  expect(report.holds.doubleSettled).toBe(0);
+  expect(report.holds.open).toBe(0);
+  expect(report.holds.settledSum).toBe(report.holds.costOfSucceeded);
+  expect(report.holds.voidedSum).toBe(report.holds.heldForUnsuccessful);
+  if (!options.holdsMayExpire) {
+    // The workload drains well within the hold timeout: an expired hold means a
+    // generation waited 90 s for a worker (as a backlog did before the queue's fix).
+    expect(report.holds.expired).toBe(0);
+  }
+  expect(end.credits.charged).toBe(report.holds.settledSum);
+  expect(report.storage.duplicateOutputs).toBe(0);
+  expect(report.storage.danglingRows).toBe(0);
+  expect(report.storage.orphansAfterSweep).toBe(0);
+  expect(report.ledger.ok).toBe(true);
+  expect(
+    Object.values(end.exits).every((exit) => exit.code === 0),
+    JSON.stringify(end.exits),
+  ).toBe(true);
+}
+
+function maxOrNull(values: Array<number | null>): number | null {
+  const known = values.filter((value): value is number => value !== null);
+  return known.length > 0 ? Math.max(...known) : null;
+}
