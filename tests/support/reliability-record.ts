@@ -4,8 +4,8 @@
  * figures, pass), and the seed of every randomised choice, printed so a run
  * can be replayed with PROCESS_TEST_SEED.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { seedFrom, writeRecord } from './records';
 import { repoRoot } from './stack';
 
 export interface ReliabilityRecord {
@@ -34,10 +34,7 @@ export async function recordOutcome(
   } finally {
     const { startedMs, ...rest } = record;
     const full: ReliabilityRecord = { ...rest, pass, durationMs: Date.now() - startedMs };
-    const folder = path.join(repoRoot, 'test-results', 'reliability');
-    mkdirSync(folder, { recursive: true });
-    const file = path.join(folder, `${record.test}-${record.mode}.json`);
-    writeFileSync(file, `${JSON.stringify(full, null, 2)}\n`);
+    const file = writeRecord(`${record.test}-${record.mode}`, full);
     console.log(
       `[reliability] ${record.test} (${record.mode}) pass=${pass} -> ${path.relative(repoRoot, file)}`,
     );
@@ -46,8 +43,7 @@ export async function recordOutcome(
 
 /** The run's seed: PROCESS_TEST_SEED when set (replay), else a random one; printed either way. */
 export function testSeed(label: string): number {
-  const given = process.env.PROCESS_TEST_SEED;
-  const seed = given ? Number(given) >>> 0 : Math.floor(Math.random() * 2 ** 32);
+  const seed = seedFrom('PROCESS_TEST_SEED');
   console.log(`[seed] ${label}: ${seed} (replay with PROCESS_TEST_SEED=${seed})`);
   return seed;
 }
@@ -64,8 +60,4 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-export function percentile(values: number[], p: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
+export { percentile } from './records';

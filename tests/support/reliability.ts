@@ -4,26 +4,17 @@
  * test-results/reliability/, members who submit through the real API, and
  * small figure helpers. Figures are recorded, never asserted on time.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { and, eq, inArray, notInArray } from 'drizzle-orm';
 import type { Db } from '../../src/server/db/client';
 import { generations, terminalStatuses, users } from '../../src/server/db/schema';
 import { signUp, type TestApp } from './app';
+import { seedFrom, writeRecord } from './records';
 
-export const RECORDS_DIR = path.resolve('test-results', 'reliability');
+export { histogram, percentile, RECORDS_DIR } from './records';
 
 /** RELIABILITY_SEED replays a run; otherwise a fresh seed, which the record and any failure print. */
 export function reliabilitySeed(): number {
-  const given = process.env.RELIABILITY_SEED;
-  if (given !== undefined && given !== '') {
-    const seed = Number(given);
-    if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) {
-      throw new Error(`RELIABILITY_SEED must be an integer from 0 to 2^32-1, got "${given}"`);
-    }
-    return seed;
-  }
-  return Math.floor(Math.random() * 2 ** 32);
+  return seedFrom('RELIABILITY_SEED');
 }
 
 export interface ReliabilityRecord {
@@ -74,27 +65,8 @@ export async function recorded(
     throw error;
   } finally {
     record.durationMs = Math.round(performance.now() - started);
-    mkdirSync(RECORDS_DIR, { recursive: true });
-    writeFileSync(
-      path.join(RECORDS_DIR, `${test}.${info.driver}.json`),
-      `${JSON.stringify(record, null, 2)}\n`,
-    );
+    writeRecord(`${test}.${info.driver}`, record);
   }
-}
-
-/** The p-th percentile (nearest rank) of the values, or null when there are none. */
-export function percentile(values: readonly number[], p: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[rank - 1]!;
-}
-
-/** Counts of each value, keyed by the value, in ascending order. */
-export function histogram(values: readonly number[]): Record<string, number> {
-  const counts = new Map<number, number>();
-  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
-  return Object.fromEntries([...counts.entries()].sort(([a], [b]) => a - b).map(([k, v]) => [String(k), v]));
 }
 
 /** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs` with `describe()`. */
