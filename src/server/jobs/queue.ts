@@ -62,18 +62,31 @@ export async function startJobQueue(
       return id;
     },
     async workGenerations(handler) {
-      await boss.work<GenerationJobData>(
-        GENERATION_QUEUE,
-        {
-          localConcurrency: config.worker.concurrency,
-          pollingIntervalSeconds: jobs.pollingIntervalSeconds,
-          // With NOTIFY, polling only backs it up.
-          notifyPollingIntervalSeconds: Math.max(jobs.pollingIntervalSeconds, 30),
-        },
-        async ([job]) => {
-          if (job) await handler(job);
-        },
-      );
+      // One registration per slot instead of `localConcurrency`: after every
+      // job, a pg-boss worker waits out its polling interval (30 s with NOTIFY)
+      // unless a new job is announced meanwhile, so once submissions stop, a
+      // backlog larger than the concurrency drains at `concurrency` jobs per
+      // 30 s. Knowing its own id, each slot wakes itself when a job ends and
+      // fetches the next one at once; an empty fetch then waits for NOTIFY.
+      for (let slot = 0; slot < config.worker.concurrency; slot++) {
+        const worker: { id?: string } = {};
+        worker.id = await boss.work<GenerationJobData>(
+          GENERATION_QUEUE,
+          {
+            pollingIntervalSeconds: jobs.pollingIntervalSeconds,
+            // With NOTIFY, polling only backs it up.
+            notifyPollingIntervalSeconds: Math.max(jobs.pollingIntervalSeconds, 30),
+          },
+          async ([job]) => {
+            try {
+              if (job) await handler(job);
+            } finally {
+              // Unset only while work() has not returned yet; the poll then covers it.
+              if (worker.id) boss.notifyWorker(worker.id);
+            }
+          },
+        );
+      }
     },
     async jobState(id) {
       const job = await boss.getJobById(GENERATION_QUEUE, id);
