@@ -6,7 +6,10 @@ const path = process.argv[2] ?? '/en/sign-in';
 async function once() {
   const context = new RouterContextProvider();
   context.set(key, { getSession: () => Promise.resolve(null), nonce: 'abc', secureCookies: false });
-  const r = await handle(new Request('http://localhost:3000' + path, { headers: [['accept', 'text/html']] }), context);
+  const r = await handle(
+    new Request('http://localhost:3000' + path, { headers: [['accept', 'text/html']] }),
+    context,
+  );
   return (await r.arrayBuffer()).byteLength;
 }
 for (let i = 0; i < 500; i++) await once();

@@ -28,12 +28,22 @@ if (process.send && process.channel) {
 
   const ms = (ns) => Math.round((ns / 1e6) * 10) / 10;
   const mb = (bytes) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+  // Where the resident memory is: V8's heap, and memory outside it (Buffers, PGlite's WebAssembly memory).
+  const breakdown = () => {
+    const usage = process.memoryUsage();
+    return {
+      heapUsedMb: mb(usage.heapUsed),
+      heapTotalMb: mb(usage.heapTotal),
+      externalMb: mb(usage.external),
+      arrayBuffersMb: mb(usage.arrayBuffers),
+    };
+  };
   process.on('message', (message) => {
     if (message?.type === 'reset') {
       delay.reset();
       peakRss = process.memoryUsage.rss();
       samples = 0;
-      process.send({ type: 'reset', rssMb: mb(peakRss) });
+      process.send({ type: 'reset', rssMb: mb(peakRss), memory: breakdown() });
     } else if (message?.type === 'report') {
       process.send({
         type: 'report',
@@ -45,6 +55,7 @@ if (process.send && process.channel) {
           samples: delay.count,
         },
         rss: { peakMb: mb(peakRss), nowMb: mb(process.memoryUsage.rss()), samples },
+        memory: breakdown(),
       });
     }
   });
