@@ -206,22 +206,34 @@ export function objectKeys(generationId: string, index: number, extension: strin
   };
 }
 
+/**
+ * Each image's original and thumbnail are made at the same time, both from
+ * the provider's bytes (each checks them the same way; the thumbnail turns
+ * the image upright, converts it to sRGB and drops metadata itself, so it
+ * equals a thumbnail of the original), and stored at the same time: the
+ * time to store is the longer of the two, not their sum.
+ */
 async function storeImages(deps: GenerationDeps, row: Row, images: GeneratedImage[]): Promise<StoredImage[]> {
   const stored: StoredImage[] = [];
+  const limits = { maxPixels: deps.config.imageMaxPixels };
   for (const [index, image] of images.entries()) {
     let processed: Awaited<ReturnType<typeof processImage>>;
     let thumb: Awaited<ReturnType<typeof makeThumbnail>>;
     try {
-      processed = await processImage(image.bytes, { maxPixels: deps.config.imageMaxPixels });
-      thumb = await makeThumbnail(processed.bytes, { maxPixels: deps.config.imageMaxPixels });
+      [processed, thumb] = await Promise.all([
+        processImage(image.bytes, limits),
+        makeThumbnail(image.bytes, limits),
+      ]);
     } catch (error) {
       throw new InvalidOutput(`image ${index}: ${error instanceof Error ? error.message : String(error)}`, {
         cause: error,
       });
     }
     const keys = objectKeys(row.id, index, processed.extension);
-    await deps.storage.put(keys.objectKey, processed.bytes, { contentType: processed.contentType });
-    await deps.storage.put(keys.thumbKey, thumb.bytes, { contentType: 'image/webp' });
+    await Promise.all([
+      deps.storage.put(keys.objectKey, processed.bytes, { contentType: processed.contentType }),
+      deps.storage.put(keys.thumbKey, thumb.bytes, { contentType: 'image/webp' }),
+    ]);
     stored.push({
       index,
       ...keys,

@@ -2,8 +2,8 @@
  * The job queue: pg-boss on the platform's own database (PGlite embedded, or
  * PostgreSQL), so enqueuing a job can share a transaction with the rows it
  * acts on (architecture decision 4). LISTEN/NOTIFY wakes idle workers the
- * moment a job is created; polling at the same pace drains what is queued
- * while they are busy.
+ * moment a job is created; each worker slot fetches again as soon as its job
+ * ends, and idle slots poll as the backstop.
  */
 import { sql } from 'drizzle-orm';
 import { fromDrizzle, fromPglite, PgBoss, type Job } from 'pg-boss';
@@ -63,21 +63,33 @@ export async function startJobQueue(
       return id;
     },
     async workGenerations(handler) {
-      await boss.work<GenerationJobData>(
-        GENERATION_QUEUE,
-        {
-          localConcurrency: config.worker.concurrency,
-          pollingIntervalSeconds: jobs.pollingIntervalSeconds,
-          // Not pg-boss's 30 s default with NOTIFY: notifications come only when jobs are
-          // created, so after a burst of submissions, a worker that finishes its job finds the
-          // rest of the backlog only by polling. At 30 s per job and worker, a backlog of a few
-          // hundred would wait longer than its holds last (PR-3).
-          notifyPollingIntervalSeconds: jobs.pollingIntervalSeconds,
-        },
-        async ([job]) => {
-          if (job) await handler(job);
-        },
-      );
+      // One registration per slot instead of `localConcurrency`: after every
+      // job, a pg-boss worker waits out its polling interval (30 s with NOTIFY)
+      // unless a new job is announced meanwhile, so once submissions stop, a
+      // backlog larger than the concurrency drained at `concurrency` jobs per
+      // 30 s (reliability tests C7 and Q1 ran into hold timeouts). Knowing its
+      // own id, each slot wakes itself when a job ends and fetches the next one
+      // at once. Idle slots still poll at JOB_POLLING_INTERVAL_SECONDS, not
+      // pg-boss's 30 s: jobs that become due without a notification (a rerun
+      // after its retry delay) are found that soon.
+      for (let slot = 0; slot < config.worker.concurrency; slot++) {
+        const worker: { id?: string } = {};
+        worker.id = await boss.work<GenerationJobData>(
+          GENERATION_QUEUE,
+          {
+            pollingIntervalSeconds: jobs.pollingIntervalSeconds,
+            notifyPollingIntervalSeconds: jobs.pollingIntervalSeconds,
+          },
+          async ([job]) => {
+            try {
+              if (job) await handler(job);
+            } finally {
+              // Unset only while work() has not returned yet; the poll then covers it.
+              if (worker.id) boss.notifyWorker(worker.id);
+            }
+          },
+        );
+      }
     },
     async jobState(id) {
       const job = await boss.getJobById(GENERATION_QUEUE, id);
