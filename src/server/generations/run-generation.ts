@@ -263,17 +263,7 @@ async function succeed(
   const now = deps.now();
   const charge = Math.round((row.cost / row.n) * stored.length);
   return deps.db.transaction(async (tx) => {
-    const [current] = await tx
-      .select({ status: generations.status })
-      .from(generations)
-      .where(eq(generations.id, row.id))
-      .for('update');
-    if (!current || (current.status !== 'queued' && current.status !== 'running')) return false;
-    const [hold] = await tx
-      .select({ status: creditHolds.status })
-      .from(creditHolds)
-      .where(eq(creditHolds.id, row.holdId));
-    if (hold?.status !== 'open') return false;
+    if ((await lockUnfinished(tx, row)) !== 'open') return false;
     await settleHold(tx, {
       holdId: row.holdId,
       amount: charge,
@@ -300,6 +290,28 @@ async function succeed(
   });
 }
 
+/**
+ * Locks the generation's row for the finishing transaction and says where
+ * things stand: `finished` (canceled, swept or done: write nothing), else
+ * whether its hold is still open.
+ */
+async function lockUnfinished(
+  tx: Parameters<Parameters<GenerationDeps['db']['transaction']>[0]>[0],
+  row: Pick<Row, 'id' | 'holdId'>,
+): Promise<'finished' | 'open' | 'resolved'> {
+  const [current] = await tx
+    .select({ status: generations.status })
+    .from(generations)
+    .where(eq(generations.id, row.id))
+    .for('update');
+  if (!current || (current.status !== 'queued' && current.status !== 'running')) return 'finished';
+  const [hold] = await tx
+    .select({ status: creditHolds.status })
+    .from(creditHolds)
+    .where(eq(creditHolds.id, row.holdId));
+  return hold?.status === 'open' ? 'open' : 'resolved';
+}
+
 /** Marks the generation failed with a typed code and voids its hold, together. */
 export async function fail(
   deps: GenerationDeps,
@@ -310,17 +322,9 @@ export async function fail(
   const { attempts, voidReason = 'failure' } = options;
   const now = deps.now();
   return deps.db.transaction(async (tx) => {
-    const [current] = await tx
-      .select({ status: generations.status })
-      .from(generations)
-      .where(eq(generations.id, row.id))
-      .for('update');
-    if (!current || (current.status !== 'queued' && current.status !== 'running')) return false;
-    const [hold] = await tx
-      .select({ status: creditHolds.status })
-      .from(creditHolds)
-      .where(eq(creditHolds.id, row.holdId));
-    if (hold?.status === 'open') {
+    const hold = await lockUnfinished(tx, row);
+    if (hold === 'finished') return false;
+    if (hold === 'open') {
       await voidHold(tx, {
         holdId: row.holdId,
         reason: voidReason,
