@@ -4,7 +4,8 @@
  * `npm run build` first.
  *
  * The production build runs as it does in production (embedded default:
- * PGlite, the in-process pg-boss worker, disk storage) in a child process on
+ * PGlite, the in-process pg-boss worker, disk storage; the environment
+ * `npm start` gives it, scripts/server-env.mjs) in a child process on
  * loopback, with the built-in provider at a fixed latency, so provider time
  * is known. bench/generation-probe.mjs is loaded into it with `--import` to
  * report its event-loop delay and memory over IPC; the build itself is
@@ -41,6 +42,7 @@ import { registerHooks } from 'node:module';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import { serverEnv } from '../scripts/server-env.mjs';
 
 registerHooks({
   resolve(specifier, context, nextResolve) {
@@ -121,7 +123,7 @@ const prompts = [
 const dataDir = mkdtempSync(path.join(tmpdir(), 'imagegen-bench-generation-'));
 const port = 40000 + Math.floor(Math.random() * 20000);
 const base = `http://127.0.0.1:${port}`;
-const serverEnv = {
+const benchEnv = {
   PORT: String(port),
   HOST: '127.0.0.1',
   PUBLIC_URL: base,
@@ -141,7 +143,8 @@ const server = spawn(
   [...serverFlags, '--import', path.join(root, 'bench', 'generation-probe.mjs'), 'build/app/main.js'],
   {
     cwd: root,
-    env: { ...process.env, ...serverEnv },
+    // As `npm start` runs it: with the allocator settings of scripts/server-env.mjs.
+    env: serverEnv({ ...process.env, ...benchEnv }),
     // Logs go where production sends them (stdout, JSON lines); they are written but not kept.
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   },
@@ -522,6 +525,7 @@ const report = {
     size: SIZE ?? "model's default",
     providerLatencyMs: PROVIDER_LATENCY_MS,
     workerConcurrency: WORKER_CONCURRENCY,
+    glibcTunables: serverEnv({ ...process.env }).GLIBC_TUNABLES ?? null,
     maxActivePerMember: MAX_ACTIVE_PER_USER,
     warmup: WARMUP,
     sequential: SEQUENTIAL,

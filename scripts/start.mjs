@@ -4,6 +4,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { execWithServerEnv } from './server-env.mjs';
+
+execWithServerEnv();
 
 const root = path.resolve(import.meta.dirname, '..');
 const entry = path.join(root, 'build', 'app', 'main.js');
