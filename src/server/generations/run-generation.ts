@@ -153,11 +153,9 @@ async function callProvider(deps: GenerationDeps, row: Row, signal: AbortSignal)
           attemptTimeoutMs: generation.attemptTimeoutMs,
           baseDelayMs: generation.retryBaseMs,
         },
+        // Called exactly once per attempt, when it has ended. (No de-duplication by start
+        // time: a retry after a 0 ms jittered backoff can start in the same millisecond.)
         onAttempt: (record) => {
-          if (record.delayMs !== undefined && record.errorCode === undefined) return;
-          // Called once per attempt, plus once more with the delay before a retry.
-          if (attempts.some((a) => a.route === route.position && a.startedAt === startedAt.toISOString()))
-            return;
           attempts.push({
             provider: route.provider.id,
             providerModelId: route.providerModelId,
