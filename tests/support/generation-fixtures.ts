@@ -76,6 +76,7 @@ export function generation(overrides: Partial<Generation> = {}): Generation {
     negativePrompt: null,
     size: '1024x1024',
     aspectRatio: null,
+    resolution: null,
     width: 1024,
     height: 1024,
     n: 2,

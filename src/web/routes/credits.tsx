@@ -12,6 +12,7 @@ import { refreshCreditBalance, useKnownCreditBalance } from '../lib/credit-balan
 import { useI18n, useLocalePath } from '../lib/i18n';
 import { pageMeta } from '../lib/meta';
 import { pageMessages } from '../lib/messages.server';
+import { LoadMore } from '../components/generation/load-more';
 import { useCursorList } from '../components/generation/use-cursor-list';
 
 export const meta: Route.MetaFunction = (args) => [
@@ -105,25 +106,16 @@ export default function Credits() {
                 <EntryRow key={entry.id} entry={entry} />
               ))}
             </ol>
-            <div className="mt-6 grid justify-items-center gap-2 text-sm">
-              {list.status === 'error-more' ? (
-                <p role="alert" className="text-destructive">
-                  {t('credits.loadMoreFailed')}
-                </p>
-              ) : null}
-              {list.nextCursor !== null ? (
-                <Button
-                  variant="outline"
-                  onClick={list.loadMore}
-                  disabled={list.status === 'loading-more'}
-                  data-testid="credits-load-more"
-                >
-                  {list.status === 'loading-more' ? t('credits.loadingMore') : t('credits.loadMore')}
-                </Button>
-              ) : (
-                <p className="text-muted-foreground">{t('credits.end')}</p>
-              )}
-            </div>
+            <LoadMore
+              list={list}
+              testId="credits-load-more"
+              texts={{
+                loadMore: t('credits.loadMore'),
+                loadingMore: t('credits.loadingMore'),
+                failed: t('credits.loadMoreFailed'),
+                end: t('credits.end'),
+              }}
+            />
           </>
         )}
       </section>

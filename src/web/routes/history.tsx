@@ -14,6 +14,7 @@ import { refreshCreditBalance } from '../lib/credit-balance';
 import { useI18n, useLocalePath } from '../lib/i18n';
 import { pageMeta } from '../lib/meta';
 import { pageMessages } from '../lib/messages.server';
+import { LoadMore } from '../components/generation/load-more';
 import { useCursorList } from '../components/generation/use-cursor-list';
 
 export const meta: Route.MetaFunction = (args) => [
@@ -144,25 +145,16 @@ export default function History() {
               </li>
             ))}
           </ul>
-          <div className="mt-6 grid justify-items-center gap-2 text-sm">
-            {list.status === 'error-more' ? (
-              <p role="alert" className="text-destructive">
-                {t('history.loadMoreFailed')}
-              </p>
-            ) : null}
-            {list.nextCursor !== null ? (
-              <Button
-                variant="outline"
-                onClick={list.loadMore}
-                disabled={list.status === 'loading-more'}
-                data-testid="history-load-more"
-              >
-                {list.status === 'loading-more' ? t('history.loadingMore') : t('history.loadMore')}
-              </Button>
-            ) : (
-              <p className="text-muted-foreground">{t('history.end')}</p>
-            )}
-          </div>
+          <LoadMore
+            list={list}
+            testId="history-load-more"
+            texts={{
+              loadMore: t('history.loadMore'),
+              loadingMore: t('history.loadingMore'),
+              failed: t('history.loadMoreFailed'),
+              end: t('history.end'),
+            }}
+          />
         </>
       )}
 

@@ -1,54 +1,18 @@
 /**
  * The generation API's shapes as the pages see them (JSON: dates are ISO
- * strings). The model type comes from the server module that builds it, as a
- * type only, so a change there fails the typecheck here instead of at run time.
+ * strings). The model and generation types come from the server modules that build them, as
+ * types only, so a change there fails the typecheck here instead of at run time.
  */
 import type { PublicModel } from '../../../server/catalog/public-model';
 
 export type { PublicModel };
 
-export const generationStatuses = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
-export type GenerationStatus = (typeof generationStatuses)[number];
-
-export interface GenerationImage {
-  id: string;
-  index: number;
-  url: string;
-  thumbUrl: string;
-  downloadUrl: string;
-  width: number;
-  height: number;
-  seed: number | null;
-}
-
-export interface Generation {
-  id: string;
-  status: GenerationStatus;
-  modelId: string;
-  modelName: string;
-  prompt: string;
-  negativePrompt: string | null;
-  size: string | null;
-  aspectRatio: string | null;
-  /**
-   * Not in the API contract yet: read when present so "reuse settings" can
-   * restore the resolution of aspect-ratio models exactly.
-   */
-  resolution?: string | null;
-  width: number;
-  height: number;
-  n: number;
-  seed: number | null;
-  cost: number;
-  charged: number | null;
-  errorCode: string | null;
-  /** Localized by the server; says when credits were refunded. */
-  errorMessage: string | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  images: GenerationImage[];
-}
+export type { GenerationStatus } from '../../../server/db/schema/generations';
+/** `GET /api/generations/:id` and the items of its list, exactly as the server presents them. */
+export type {
+  GenerationView as Generation,
+  ImageView as GenerationImage,
+} from '../../../server/generations/queries';
 
 export interface CursorPage<T> {
   items: T[];
