@@ -525,7 +525,10 @@ const report = {
     size: SIZE ?? "model's default",
     providerLatencyMs: PROVIDER_LATENCY_MS,
     workerConcurrency: WORKER_CONCURRENCY,
-    glibcTunables: serverEnv({ ...process.env }).GLIBC_TUNABLES ?? null,
+    serverEnv: {
+      GLIBC_TUNABLES: serverEnv({ ...process.env }).GLIBC_TUNABLES ?? null,
+      NODE_OPTIONS: serverEnv({ ...process.env }).NODE_OPTIONS ?? null,
+    },
     maxActivePerMember: MAX_ACTIVE_PER_USER,
     warmup: WARMUP,
     sequential: SEQUENTIAL,
