@@ -15,13 +15,14 @@ export default defineConfig({
             // need fewer requests; route modules stay split per page. The
             // member pages' feature folders stay out of the shell: the
             // generator, history and credits code (a shared chunk of their
-            // own) is not loaded by visitors of the public pages.
+            // own) is not loaded by visitors of the public pages, and the
+            // form helpers and inputs only by the pages with a form.
             codeSplitting: {
               groups: [
                 { name: 'framework', test: /node_modules/ },
                 {
                   name: 'shell',
-                  test: /src\/(web\/(components\/(?!generation\/|credits\/)|lib\/)|shared\/|i18n\/)/,
+                  test: /src\/(web\/(components\/(?!generation\/|credits\/|forms\/|ui\/input)|lib\/)|shared\/|i18n\/)/,
                 },
               ],
             },

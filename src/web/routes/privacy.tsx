@@ -84,7 +84,7 @@ export default function Privacy() {
         </div>
       </header>
 
-      <nav aria-labelledby="privacy-toc" className="mt-10 rounded-lg border bg-card p-5 text-card-foreground">
+      <nav aria-labelledby="privacy-toc" className="tile mt-10">
         <h2 id="privacy-toc" className="font-semibold">
           {t('privacy.toc')}
         </h2>

@@ -84,7 +84,7 @@ export default function Terms() {
         </div>
       </header>
 
-      <nav aria-labelledby="terms-toc" className="mt-10 rounded-lg border bg-card p-5 text-card-foreground">
+      <nav aria-labelledby="terms-toc" className="tile mt-10">
         <h2 id="terms-toc" className="font-semibold">
           {t('terms.toc')}
         </h2>
