@@ -45,12 +45,21 @@ describe('health and readiness', () => {
 
 describe('the edge', () => {
   it('gives every response a request id, echoing a well-formed inbound one', async () => {
-    const fresh = await t.request('/healthz');
-    expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
-    const echoed = await t.request('/healthz', { headers: { 'x-request-id': 'trace-abc-12345' } });
-    expect(echoed.headers.get('x-request-id')).toBe('trace-abc-12345');
-    const refused = await t.request('/healthz', { headers: { 'x-request-id': 'bad id with spaces' } });
-    expect(refused.headers.get('x-request-id')).not.toBe('bad id with spaces');
+    for (const path of ['/readyz', '/api/does-not-exist', '/en/sign-in']) {
+      const fresh = await t.request(path);
+      expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      const echoed = await t.request(path, { headers: { 'x-request-id': 'trace-abc-12345' } });
+      expect(echoed.headers.get('x-request-id')).toBe('trace-abc-12345');
+      const refused = await t.request(path, { headers: { 'x-request-id': 'bad id with spaces' } });
+      expect(refused.headers.get('x-request-id')).not.toBe('bad id with spaces');
+    }
+  });
+
+  it('answers liveness probes ahead of the request context, security headers included', async () => {
+    const response = await t.request('/healthz', { headers: { 'x-request-id': 'trace-abc-12345' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-request-id')).toBeNull();
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
   it('sets strict security headers on API responses: nothing may run, embed or be sniffed', async () => {

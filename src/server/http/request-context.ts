@@ -12,8 +12,11 @@ import { RequestInfo } from './request-info';
 import { requestLog } from './request-log';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
-/** Health probes run every few seconds; logging each would drown the useful lines. */
-const QUIET_PATHS = new Set(['/healthz', '/readyz']);
+/**
+ * Readiness probes run every few seconds; logging each would drown the useful
+ * lines. (Liveness probes, /healthz, are answered before this middleware.)
+ */
+const QUIET_PATHS = new Set(['/readyz']);
 
 export function requestContext(
   deps: AppDeps,
