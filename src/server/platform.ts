@@ -55,6 +55,13 @@ export async function startPlatform(options: {
   let sweeper: Sweeper | undefined;
   if (options.runWorkers) {
     await queue.workGenerations((job) => runGeneration(generation, job));
+    // A new generation commits together with its job and its `queued`
+    // announcement: one idle slot fetches it at once. After the listening
+    // connection was lost, every idle slot looks (announcements were missed).
+    events.subscribeAll((event) => {
+      if (event === 'resync') queue.wakeIdleSlot(true);
+      else if (event.status === 'queued') queue.wakeIdleSlot();
+    });
     sweeper = startSweeper(generation);
     logger.info({ concurrency: config.worker.concurrency }, 'generation workers started');
   }

@@ -1,8 +1,9 @@
 /**
  * The job queue: pg-boss on the platform's own database (PGlite embedded, or
  * PostgreSQL), so enqueuing a job can share a transaction with the rows it
- * acts on (architecture decision 4). LISTEN/NOTIFY wakes idle workers the
- * moment a job is created; each worker slot fetches again as soon as its job
+ * acts on (architecture decision 4). A new job wakes one idle worker slot
+ * the moment it commits (`wakeIdleSlot`, driven by the generation's own
+ * LISTEN/NOTIFY announcement); each slot fetches again as soon as its job
  * ends, and idle slots poll as the backstop.
  */
 import { sql } from 'drizzle-orm';
@@ -26,6 +27,12 @@ export interface JobQueue {
   enqueueGeneration(tx: Executor, data: GenerationJobData): Promise<string>;
   /** Runs `handler` for generation jobs in this process (inline or worker mode). */
   workGenerations(handler: (job: Job<GenerationJobData>) => Promise<void>): Promise<void>;
+  /**
+   * A job was announced: one idle slot of this process fetches now (none when
+   * every slot is busy: each fetches again when its job ends). `all` wakes
+   * every idle slot, after announcements may have been missed.
+   */
+  wakeIdleSlot(all?: boolean): void;
   /** A job's state, or undefined when pg-boss no longer has it (retention, deletion). */
   jobState(id: string): Promise<string | undefined>;
   cancel(id: string): Promise<void>;
@@ -40,7 +47,12 @@ export async function startJobQueue(
 ): Promise<JobQueue> {
   const { jobs } = config;
   const common = {
-    useListenNotify: true,
+    // pg-boss's own LISTEN wakes every worker slot of the process for each
+    // new job: 8 fetches, 7 of them empty, on the path of every generation
+    // (~7 ms with PGlite, where statements run one at a time). The platform
+    // announces each new generation on its own channel anyway, and wakes one
+    // idle slot (wakeIdleSlot, wired in platform.ts).
+    useListenNotify: false,
     monitorIntervalSeconds: jobs.monitorIntervalSeconds,
     superviseIntervalSeconds: jobs.monitorIntervalSeconds,
     // The platform's own tables are created by its migrations; pg-boss keeps its own schema.
@@ -54,6 +66,11 @@ export async function startJobQueue(
   boss.on('warning', (warning) => logger.warn({ warning }, 'job queue warning'));
   await boss.start();
   await createOrUpdateQueue(boss, config);
+
+  /** Worker ids of this process's slots, and the ones running a job. */
+  const slots: string[] = [];
+  const busy = new Set<string>();
+  let nextSlot = 0;
 
   return {
     boss,
@@ -76,19 +93,33 @@ export async function startJobQueue(
         const worker: { id?: string } = {};
         worker.id = await boss.work<GenerationJobData>(
           GENERATION_QUEUE,
-          {
-            pollingIntervalSeconds: jobs.pollingIntervalSeconds,
-            notifyPollingIntervalSeconds: jobs.pollingIntervalSeconds,
-          },
+          { pollingIntervalSeconds: jobs.pollingIntervalSeconds },
           async ([job]) => {
+            const id = worker.id;
+            if (id) busy.add(id);
             try {
               if (job) await handler(job);
             } finally {
               // Unset only while work() has not returned yet; the poll then covers it.
-              if (worker.id) boss.notifyWorker(worker.id);
+              if (id) {
+                busy.delete(id);
+                boss.notifyWorker(id);
+              }
             }
           },
         );
+        slots.push(worker.id);
+      }
+    },
+    wakeIdleSlot(all = false) {
+      // Round robin over the idle slots: a slot woken a moment ago may still be
+      // fetching (or have found the job taken), so the next wake goes elsewhere.
+      for (let tried = 0; tried < slots.length; tried++) {
+        const id = slots[nextSlot]!;
+        nextSlot = (nextSlot + 1) % slots.length;
+        if (busy.has(id)) continue;
+        boss.notifyWorker(id);
+        if (!all) return;
       }
     },
     async jobState(id) {
@@ -106,7 +137,8 @@ export async function startJobQueue(
 
 async function createOrUpdateQueue(boss: PgBoss, config: Pick<Config, 'jobs'>) {
   const options = {
-    notify: true,
+    // No pg_notify from pg-boss: new jobs are announced by the generation's own event.
+    notify: false,
     expireInSeconds: config.jobs.expireInSeconds,
     heartbeatSeconds: config.jobs.heartbeatSeconds,
     retryLimit: config.jobs.retryLimit,
