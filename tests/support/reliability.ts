@@ -4,13 +4,13 @@
  * test-results/reliability/, members who submit through the real API, and
  * small figure helpers. Figures are recorded, never asserted on time.
  */
-import { and, eq, inArray, notInArray } from 'drizzle-orm';
-import type { Db } from '../../src/server/db/client';
-import { generations, terminalStatuses, users } from '../../src/server/db/schema';
+import { eq } from 'drizzle-orm';
+import { users } from '../../src/server/db/schema';
 import { signUp, type TestApp } from './app';
 import { seedFrom, writeRecord } from './records';
 
 export { histogram, percentile, RECORDS_DIR } from './records';
+export { waitFor, waitUntilFinished } from './wait-finished';
 
 /** RELIABILITY_SEED replays a run; otherwise a fresh seed, which the record and any failure print. */
 export function reliabilitySeed(): number {
@@ -69,22 +69,6 @@ export async function recorded(
   }
 }
 
-/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs` with `describe()`. */
-export async function waitFor<T>(
-  probe: () => Promise<T | undefined>,
-  options: { timeoutMs: number; intervalMs?: number; describe: () => Promise<string> | string },
-): Promise<T> {
-  const deadline = Date.now() + options.timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) {
-      throw new Error(`gave up after ${options.timeoutMs} ms: ${await options.describe()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
-  }
-}
-
 export interface Member {
   userId: string;
   cookie: string;
@@ -107,24 +91,4 @@ export async function signUpMember(t: TestApp): Promise<Member> {
 /** Lines of the captured log that report a CHECK constraint refusing a write (SQLSTATE 23514). */
 export function checkRejections(logs: readonly string[]): number {
   return logs.filter((line) => line.includes('"23514"') || line.includes('violates check constraint')).length;
-}
-
-/**
- * Waits, reading the database as an observer (no client reads status), until
- * every one of the generations is finished; fails naming the ones that are not.
- */
-export async function waitUntilFinished(db: Db, ids: readonly string[], timeoutMs: number): Promise<void> {
-  const unfinished = async () =>
-    db
-      .select({ id: generations.id, status: generations.status })
-      .from(generations)
-      .where(and(inArray(generations.id, [...ids]), notInArray(generations.status, [...terminalStatuses])));
-  await waitFor(async () => ((await unfinished()).length === 0 ? true : undefined), {
-    timeoutMs,
-    intervalMs: 200,
-    describe: async () => {
-      const rows = await unfinished();
-      return `${rows.length} of ${ids.length} generations unfinished, e.g. ${JSON.stringify(rows.slice(0, 5))}`;
-    },
-  });
 }
