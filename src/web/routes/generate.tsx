@@ -18,21 +18,19 @@ import {
   initialForm,
   MAX_SEED,
   provisionalGeneration,
+  seedOf,
   toRequest,
   toSettings,
   type FormProblem,
   type GeneratorForm,
 } from '../components/generation/form-state';
+import { FormSkeleton } from '../components/generation/form-skeleton';
 import { formatNumber } from '../components/generation/format';
-import { GenerationCard } from '../components/generation/generation-card';
 import { GeneratorFormFields } from '../components/generation/generator-form';
 import { Lightbox } from '../components/generation/lightbox';
-import type {
-  Generation,
-  GenerationImage,
-  GeneratorSettings,
-  PublicModel,
-} from '../components/generation/types';
+import { SessionGenerations } from '../components/generation/session-generations';
+import type { Generation, GeneratorSettings, PublicModel } from '../components/generation/types';
+import { useSessionGenerations } from '../components/generation/use-session-generations';
 import { AppLink } from '../components/ui/app-link';
 import { Button } from '../components/ui/button';
 import { Alert, Card } from '../components/ui/card';
@@ -64,18 +62,6 @@ function loadBoot(locale: string): Promise<Boot> {
   );
 }
 
-interface SessionItem {
-  generation: Generation;
-  localStart: number;
-}
-
-/**
- * This tab's generations, kept in memory across client-side navigations
- * (to the history and back, say) but never in storage; tied to the member,
- * so signing in as someone else in the same tab starts empty.
- */
-let remembered: { owner: string; items: SessionItem[] } | null = null;
-
 type Notice = { tone: 'info' | 'error'; text: string };
 
 /** Fields the form shows errors beside; others go into the banner. */
@@ -106,9 +92,7 @@ export default function Generate() {
   const [errors, setErrors] = useState<Record<string, string | undefined>>({});
   const [formError, setFormError] = useState<{ text: string; pricing: boolean } | null>(null);
   const [notice, setNotice] = useState<Notice | null>(null);
-  const [session, setSession] = useState<SessionItem[]>(() =>
-    remembered?.owner === owner ? remembered.items : [],
-  );
+  const { session, add: addToSession, update: updateInSession } = useSessionGenerations(owner);
   const [lightbox, setLightbox] = useState<{ generation: Generation; index: number } | null>(null);
   const [focusRequest, setFocusRequest] = useState<{ field: 'prompt' | 'seed'; n: number } | null>(null);
 
@@ -167,10 +151,6 @@ export default function Generate() {
     field?.scrollIntoView({ block: 'center' });
   }, [focusRequest]);
 
-  useEffect(() => {
-    remembered = { owner, items: session };
-  }, [owner, session]);
-
   // A submit's error is shown above the fields: bring it into view (focus stays on the form).
   const bannerRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -228,10 +208,7 @@ export default function Generate() {
         (created) => {
           attemptRecord.answered = true;
           const generation = provisionalGeneration(created, request, model, new Date().toISOString());
-          setSession((items) => [
-            { generation, localStart: Date.now() },
-            ...items.filter((item) => item.generation.id !== created.id),
-          ]);
+          addToSession(generation);
           setNotice({ tone: 'info', text: t('generate.started') });
           saveGeneratorSettings(toSettings(form, model), locale).catch(() => undefined);
           void refreshCreditBalance(locale);
@@ -285,16 +262,11 @@ export default function Generate() {
   const onSettled = useCallback(
     (generation: Generation) => {
       void refreshCreditBalance(locale);
-      setSession((items) =>
-        items.map((item) => (item.generation.id === generation.id ? { ...item, generation } : item)),
-      );
+      updateInSession(generation);
     },
-    [locale],
+    [locale, updateInSession],
   );
   const open = useCallback((generation: Generation, index: number) => setLightbox({ generation, index }), []);
-
-  const seedOf = (generation: Generation, image?: GenerationImage): number | null =>
-    image?.seed ?? generation.seed ?? generation.images.find((i) => i.seed !== null)?.seed ?? null;
 
   const banner = (
     <div ref={bannerRef} className="empty:hidden">
@@ -356,53 +328,13 @@ export default function Generate() {
             )}
           </Card>
         </section>
-        <section aria-labelledby="session-heading" className="min-w-0">
-          <div className="flex flex-wrap items-baseline justify-between gap-2">
-            <h2 id="session-heading" className="text-lg font-semibold">
-              {t('generate.session.heading')}
-            </h2>
-            <AppLink
-              to={localePath('/history')}
-              className="text-sm text-primary underline underline-offset-4"
-            >
-              {t('generate.session.history')}
-            </AppLink>
-          </div>
-          {session.length === 0 ? (
-            <p className="mt-4 rounded-lg border border-dashed p-8 text-center text-sm text-muted-foreground">
-              {t('generate.session.empty')}
-            </p>
-          ) : (
-            <ul className="mt-4 grid gap-4" data-testid="session-generations">
-              {session.map((item) => (
-                <li key={item.generation.id}>
-                  <GenerationCard
-                    initial={item.generation}
-                    localStart={item.localStart}
-                    variant="session"
-                    onSettled={onSettled}
-                    onOpen={open}
-                    actions={(generation) => {
-                      const seed = seedOf(generation);
-                      return (
-                        <>
-                          <Button variant="outline" size="sm" onClick={() => reuseSettings(generation)}>
-                            {t('generation.reuseSettings')}
-                          </Button>
-                          {seed !== null ? (
-                            <Button variant="ghost" size="sm" onClick={() => reuseSeed(generation, seed)}>
-                              {t('generation.reuseSeed')}
-                            </Button>
-                          ) : null}
-                        </>
-                      );
-                    }}
-                  />
-                </li>
-              ))}
-            </ul>
-          )}
-        </section>
+        <SessionGenerations
+          session={session}
+          onSettled={onSettled}
+          onOpen={open}
+          onReuseSettings={reuseSettings}
+          onReuseSeed={reuseSeed}
+        />
       </div>
       {lightbox ? (
         <Lightbox
@@ -427,25 +359,6 @@ export default function Generate() {
           }}
         />
       ) : null}
-    </div>
-  );
-}
-
-/** The form's outline while models load, at about its final height so nothing jumps. */
-function FormSkeleton({ label }: { label: string }) {
-  return (
-    <div className="grid gap-5" aria-busy="true">
-      <p className="sr-only" role="status">
-        {label}
-      </p>
-      {[8, 2.5, 6, 2.5, 2.5, 8].map((height, i) => (
-        <div
-          key={i}
-          aria-hidden
-          className="animate-pulse rounded-md bg-muted motion-reduce:animate-none"
-          style={{ height: `${height}rem` }}
-        />
-      ))}
     </div>
   );
 }

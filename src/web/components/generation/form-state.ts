@@ -5,7 +5,7 @@
  * and the page only wires them to inputs.
  */
 import { costOf, isSized, ratioParts, type CostBreakdown } from './pricing';
-import type { Generation, GenerationRequest, GeneratorSettings, PublicModel } from './types';
+import type { Generation, GenerationImage, GenerationRequest, GeneratorSettings, PublicModel } from './types';
 
 export interface GeneratorForm {
   prompt: string;
@@ -129,6 +129,14 @@ export function formFromGeneration(
     form: model ? fitToModel(filled, model) : filled,
     modelMissing: !findModel(models, generation.modelId),
   };
+}
+
+/**
+ * The seed "Reuse seed" offers: the image's own, else the generation's, else
+ * the first image's that has one; null when none is known.
+ */
+export function seedOf(generation: Generation, image?: GenerationImage): number | null {
+  return image?.seed ?? generation.seed ?? generation.images.find((i) => i.seed !== null)?.seed ?? null;
 }
 
 /**
