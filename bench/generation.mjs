@@ -42,7 +42,7 @@ import { registerHooks } from 'node:module';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { serverEnv } from '../scripts/server-env.mjs';
+import { serverEnv, serverNodeFlags } from '../scripts/server-env.mjs';
 
 registerHooks({
   resolve(specifier, context, nextResolve) {
@@ -140,10 +140,16 @@ const benchEnv = {
 const serverFlags = (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean);
 const server = spawn(
   process.execPath,
-  [...serverFlags, '--import', path.join(root, 'bench', 'generation-probe.mjs'), 'build/app/main.js'],
+  [
+    ...serverNodeFlags(serverFlags),
+    ...serverFlags,
+    '--import',
+    path.join(root, 'bench', 'generation-probe.mjs'),
+    'build/app/main.js',
+  ],
   {
     cwd: root,
-    // As `npm start` runs it: with the allocator settings of scripts/server-env.mjs.
+    // As `npm start` runs it: with the allocator settings and V8 flags of scripts/server-env.mjs.
     env: serverEnv({ ...process.env, ...benchEnv }),
     // Logs go where production sends them (stdout, JSON lines); they are written but not kept.
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],

@@ -29,7 +29,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
-import { serverEnv } from '../scripts/server-env.mjs';
+import { serverEnv, serverNodeFlags } from '../scripts/server-env.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
@@ -128,11 +128,17 @@ async function landingJavaScriptGzipBytes(base) {
 const dataDir = mkdtempSync(path.join(tmpdir(), 'imagegen-bench-'));
 const ceilingPort = freePort();
 const appPort = ceilingPort + 1;
-const ceiling = start(process.execPath, ['-e', ceilingSource], { PORT: String(ceilingPort) });
-// As `npm start` runs it: with the memory settings of scripts/server-env.mjs.
+// The reference servers get the same V8 flags as the platform's server: an
+// idle spell between rounds would otherwise slow them down (V8's memory
+// reducer, see scripts/server-env.mjs) and the ceiling would drift.
+const referenceFlags = serverNodeFlags([]);
+const ceiling = start(process.execPath, [...referenceFlags, '-e', ceilingSource], {
+  PORT: String(ceilingPort),
+});
+// As `npm start` runs it: with the memory settings and V8 flags of scripts/server-env.mjs.
 const app = start(
   process.execPath,
-  ['build/app/main.js'],
+  [...serverNodeFlags([]), 'build/app/main.js'],
   { PORT: String(appPort), HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'production' },
   serverEnv(),
 );
@@ -177,7 +183,10 @@ try {
     const file = path.join(dataDir, `${name}.html`);
     writeFileSync(file, Buffer.from(await (await fetch(`${base}${results[name].url}`)).arrayBuffer()));
     const port = appPort + (name === 'ssr' ? 2 : 3);
-    const bare = start(process.execPath, ['-e', sameBytesSource], { PORT: String(port), BODY_FILE: file });
+    const bare = start(process.execPath, [...referenceFlags, '-e', sameBytesSource], {
+      PORT: String(port),
+      BODY_FILE: file,
+    });
     try {
       await waitFor(`http://127.0.0.1:${port}/`);
       const reference = await measure(`http://127.0.0.1:${port}/`);
