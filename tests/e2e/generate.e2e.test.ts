@@ -3,7 +3,9 @@
  * sees the starter credits, generates 4 images with the built-in provider
  * while watching the progress, finds them in the history after a reload,
  * downloads one, and the balance dropped by exactly the price shown. A
- * failed generation is refunded and says so.
+ * failed generation is refunded and says so. A result's settings and seeds
+ * come back into the form (from its card and from the lightbox), and this
+ * tab's session list survives a client-side trip to the history.
  */
 import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
@@ -22,6 +24,42 @@ async function signUp(page: Page) {
 
 const chipNumber = async (page: Page) =>
   Number((await page.getByTestId('credit-chip').innerText()).replace(/[^\d]/g, ''));
+
+/** Every value the generator form would submit, as the browser sees it (FormData). */
+const formValues = (page: Page) =>
+  page
+    .getByTestId('generator-form')
+    .evaluate((form: HTMLFormElement) =>
+      Object.fromEntries(
+        [...new FormData(form)].map(([name, value]) => [
+          name,
+          typeof value === 'string' ? value : value.name,
+        ]),
+      ),
+    );
+
+/** The data-testid of the focused element. */
+const focusedTestId = (page: Page) =>
+  page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? null);
+
+/** Fills the generator form; `seed: null` means a random seed. */
+async function fillForm(
+  page: Page,
+  values: { prompt: string; modelId: string; size: string; n: number; seed: number | null; negative: string },
+) {
+  const form = page.getByTestId('generator-form');
+  await form.getByTestId('model-picker').selectOption(values.modelId);
+  await form.getByTestId('prompt').fill(values.prompt);
+  await form.locator(`[data-testid=choice-size] label:has(input[value="${values.size}"])`).click();
+  await form.locator(`[data-testid=choice-n] label:has(input[value="${values.n}"])`).click();
+  if (values.seed === null) {
+    await form.getByTestId('seed-random').check();
+  } else {
+    await form.getByTestId('seed-fixed').check();
+    await form.getByTestId('seed-value').fill(String(values.seed));
+  }
+  await form.getByLabel(t('en', 'generate.negative.label'), { exact: true }).fill(values.negative);
+}
 
 describe('generate', () => {
   it('signs up, generates 4 images while watching, finds them after a reload, downloads one, pays the shown price', async () => {
@@ -100,6 +138,137 @@ describe('generate', () => {
       const card = page.locator('[data-testid=generation-card][data-status=failed]');
       expect(await card.locator('[role=status]').innerText()).toContain('refunded');
       await expect.poll(() => chipNumber(page)).toBe(20);
+    });
+  });
+
+  it('reuses a result’s settings and seeds from its card and the lightbox, and keeps the session list across a trip to the history', async () => {
+    await withSession(async ({ page }) => {
+      await signUp(page);
+      await open(page, '/en/generate');
+      await waitForHydration(page);
+      const form = page.getByTestId('generator-form');
+      const notice = page.getByTestId('generate-notice');
+
+      // Not the defaults (the first model, 512x512, one image, a random seed, no negative prompt).
+      const original = {
+        prompt: 'a red fox curled up in fresh snow',
+        modelId: 'local-preview',
+        size: '768x1024',
+        n: 2,
+        seed: 4242,
+        negative: 'blurry, watermark',
+      };
+      const originalValues = {
+        prompt: original.prompt,
+        modelId: original.modelId,
+        size: original.size,
+        n: '2',
+        seedMode: 'fixed',
+        seed: '4242',
+        negativePrompt: original.negative,
+      };
+      await fillForm(page, original);
+      expect(await formValues(page)).toEqual(originalValues);
+      // 768x1024 is an HD size on the local models: 2 credits an image.
+      expect(await form.getByTestId('cost-summary').innerText()).toMatch(
+        new RegExp(`= ${t('en', 'generation.credits.other', { count: 4 })}$`),
+      );
+      await page.getByTestId('generate-submit').click();
+
+      const card = page.getByTestId('session-generations').getByTestId('generation-card').first();
+      await page
+        .locator('[data-testid=session-generations] [data-testid=generation-card][data-status=succeeded]')
+        .waitFor({ timeout: 30_000 });
+      const id = await card.getAttribute('data-generation-id');
+      expect(id).toBeTruthy();
+      expect(await card.getByTestId('generation-thumbnail').count()).toBe(2);
+      await expect.poll(() => chipNumber(page)).toBe(16);
+
+      // Something else entirely, then "Reuse settings" on the card brings back every field.
+      const other = {
+        prompt: 'a lighthouse in a storm',
+        modelId: 'local-sketch',
+        size: '512x512',
+        n: 3,
+        seed: null,
+        negative: 'people',
+      };
+      const otherValues = {
+        prompt: other.prompt,
+        modelId: other.modelId,
+        size: other.size,
+        n: '3',
+        seedMode: 'random',
+        negativePrompt: other.negative,
+      };
+      // A different fixed seed first, so the form holds neither the result's seed nor an empty one.
+      await fillForm(page, { ...other, seed: 99 });
+      await form.getByTestId('seed-random').check();
+      expect(await formValues(page)).toEqual(otherValues);
+      await card.getByRole('button', { name: t('en', 'generation.reuseSettings') }).click();
+      await expect.poll(() => formValues(page)).toEqual(originalValues);
+      await expect.poll(() => focusedTestId(page)).toBe('prompt');
+      expect(await notice.innerText()).toBe(t('en', 'generate.reused'));
+
+      // "Reuse seed" on the card: the generation's seed, nothing else changes.
+      await fillForm(page, other);
+      expect(await formValues(page)).toEqual(otherValues);
+      await card.getByRole('button', { name: t('en', 'generation.reuseSeed') }).click();
+      await expect
+        .poll(() => formValues(page))
+        .toEqual({ ...otherValues, seedMode: 'fixed', seed: String(original.seed) });
+      await expect.poll(() => focusedTestId(page)).toBe('seed-value');
+      expect(await notice.innerText()).toBe(t('en', 'generate.reusedSeed', { seed: original.seed }));
+
+      // From the lightbox on the second image: that image's own seed (the local renderer gives seed + index).
+      await form.getByTestId('seed-random').check();
+      expect(await formValues(page)).toEqual(otherValues);
+      await card.getByTestId('generation-thumbnail').nth(1).click();
+      const lightbox = page.getByTestId('lightbox');
+      await lightbox.waitFor();
+      await lightbox.getByRole('button', { name: t('en', 'generation.reuseSeed') }).click();
+      await lightbox.waitFor({ state: 'detached' });
+      await expect
+        .poll(() => formValues(page))
+        .toEqual({ ...otherValues, seedMode: 'fixed', seed: String(original.seed + 1) });
+      await expect.poll(() => focusedTestId(page)).toBe('seed-value');
+      expect(await notice.innerText()).toBe(t('en', 'generate.reusedSeed', { seed: original.seed + 1 }));
+
+      // "Reuse settings" from the lightbox: the generation's settings (its seed, not the image's).
+      await card.getByTestId('generation-thumbnail').nth(1).click();
+      await lightbox.waitFor();
+      await lightbox.getByRole('button', { name: t('en', 'generation.reuseSettings') }).click();
+      await lightbox.waitFor({ state: 'detached' });
+      await expect.poll(() => formValues(page)).toEqual(originalValues);
+      await expect.poll(() => focusedTestId(page)).toBe('prompt');
+
+      // To the history and back through the header's links: one document all along, and the
+      // session list still has the generation, finished, with its images and its reuse buttons.
+      await page.evaluate(() => {
+        (window as unknown as { e2eSameDocument?: boolean }).e2eSameDocument = true;
+      });
+      const accountMenu = page.getByTestId('account-menu');
+      await accountMenu.locator('summary').click();
+      await accountMenu.getByRole('link', { name: t('en', 'nav.history'), exact: true }).click();
+      await page.waitForURL(url('/en/history'));
+      const entry = page.locator(`[data-testid=history-list] [data-generation-id="${id}"]`);
+      await entry.waitFor();
+      await page
+        .getByRole('navigation', { name: t('en', 'nav.main') })
+        .getByRole('link', { name: t('en', 'nav.generate'), exact: true })
+        .click();
+      await page.waitForURL(url('/en/generate'));
+      const kept = page.locator(`[data-testid=session-generations] [data-generation-id="${id}"]`);
+      await kept.waitFor();
+      expect(
+        await page.evaluate(() => (window as unknown as { e2eSameDocument?: boolean }).e2eSameDocument),
+      ).toBe(true);
+      expect(await page.getByTestId('session-generations').getByTestId('generation-card').count()).toBe(1);
+      expect(await kept.getAttribute('data-status')).toBe('succeeded');
+      expect(await kept.getByTestId('generation-thumbnail').count()).toBe(2);
+      await fillForm(page, other);
+      await kept.getByRole('button', { name: t('en', 'generation.reuseSettings') }).click();
+      await expect.poll(() => formValues(page)).toEqual(originalValues);
     });
   });
 });
