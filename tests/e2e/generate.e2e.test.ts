@@ -242,8 +242,15 @@ describe('generate', () => {
       await expect.poll(() => formValues(page)).toEqual(originalValues);
       await expect.poll(() => focusedTestId(page)).toBe('prompt');
 
-      // To the history and back through the header's links: one document all along, and the
-      // session list still has the generation, finished, with its images and its reuse buttons.
+      // To the history and back through the header's links: one document all along, the prompts
+      // being written are still there, and the session list still has the generation, finished,
+      // with its images and its reuse buttons.
+      const draft = { prompt: 'a half-written idea about tide pools', negative: 'no people' };
+      await page.getByTestId('prompt').fill(draft.prompt);
+      const negativeField = page
+        .getByTestId('generator-form')
+        .getByLabel(t('en', 'generate.negative.label'), { exact: true });
+      await negativeField.fill(draft.negative);
       await page.evaluate(() => {
         (window as unknown as { e2eSameDocument?: boolean }).e2eSameDocument = true;
       });
@@ -263,6 +270,8 @@ describe('generate', () => {
       expect(
         await page.evaluate(() => (window as unknown as { e2eSameDocument?: boolean }).e2eSameDocument),
       ).toBe(true);
+      await expect.poll(() => page.getByTestId('prompt').inputValue()).toBe(draft.prompt);
+      expect(await negativeField.inputValue()).toBe(draft.negative);
       expect(await page.getByTestId('session-generations').getByTestId('generation-card').count()).toBe(1);
       expect(await kept.getAttribute('data-status')).toBe('succeeded');
       expect(await kept.getByTestId('generation-thumbnail').count()).toBe(2);

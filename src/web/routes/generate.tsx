@@ -30,6 +30,7 @@ import { GeneratorFormFields } from '../components/generation/generator-form';
 import { Lightbox } from '../components/generation/lightbox';
 import { SessionGenerations } from '../components/generation/session-generations';
 import type { Generation, GeneratorSettings, PublicModel } from '../components/generation/types';
+import { rememberPromptDraft, withPromptDraft } from '../components/generation/prompt-draft';
 import { useSessionGenerations } from '../components/generation/use-session-generations';
 import { AppLink } from '../components/ui/app-link';
 import { Button } from '../components/ui/button';
@@ -103,6 +104,11 @@ export default function Generate() {
   const promptRef = useRef<HTMLTextAreaElement>(null);
   const seedRef = useRef<HTMLInputElement>(null);
 
+  // What is being written survives a trip to another page (in memory only).
+  useEffect(() => {
+    if (form) rememberPromptDraft(owner, form);
+  }, [owner, form]);
+
   // Models and remembered settings once per language (names are localized),
   // plus the generation named by ?from= whenever it changes.
   useEffect(() => {
@@ -120,7 +126,8 @@ export default function Generate() {
         setModels(loaded);
         setLoadFailed(false);
         setForm((current) => {
-          const base = current ?? initialForm(loaded, settings) ?? null;
+          const initial = initialForm(loaded, settings);
+          const base = current ?? (initial ? withPromptDraft(owner, initial) : null);
           return base && generation ? formFromGeneration(base, generation, loaded).form : base;
         });
         if (fill) {
