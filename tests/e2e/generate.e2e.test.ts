@@ -210,10 +210,17 @@ describe('generate', () => {
       await expect.poll(() => focusedTestId(page)).toBe('prompt');
       expect(await notice.innerText()).toBe(t('en', 'generate.reused'));
 
-      // "Reuse seed" on the card: the generation's seed, nothing else changes.
+      // "Reuse seed" on the card: the generation's seed, nothing else changes, and an error about
+      // the seed that was there (a submit refused before anything was sent) goes away.
       await fillForm(page, other);
       expect(await formValues(page)).toEqual(otherValues);
+      const seedField = form.getByTestId('seed-value');
+      await form.getByTestId('seed-fixed').check();
+      await seedField.fill('12x');
+      await form.getByTestId('prompt').press('Control+Enter');
+      await expect.poll(() => seedField.getAttribute('aria-invalid')).toBe('true');
       await card.getByRole('button', { name: t('en', 'generation.reuseSeed') }).click();
+      await expect.poll(() => seedField.getAttribute('aria-invalid')).toBe('false');
       await expect
         .poll(() => formValues(page))
         .toEqual({ ...otherValues, seedMode: 'fixed', seed: String(original.seed) });

@@ -261,6 +261,8 @@ export default function Generate() {
   const reuseSeed = (generation: Generation, seed: number) => {
     if (!models || !form) return;
     setForm(formWithSeed(form, seed, models, generation.modelId));
+    // The seed field now holds a valid seed: an error about the old one no longer applies.
+    setErrors((current) => (current.seed ? { ...current, seed: undefined } : current));
     setNotice({ tone: 'info', text: t('generate.reusedSeed', { seed }) });
     setLightbox(null);
     setFocusRequest((r) => ({ field: 'seed', n: (r?.n ?? 0) + 1 }));
