@@ -19,18 +19,19 @@
  * stack has stopped, the end-state checker (J1–J3, L1–L3) must find no open
  * hold, no settle and no stored object.
  */
-import { and, eq, inArray } from 'drizzle-orm';
+import { inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { Database } from '../../src/server/db/client';
+import { creditAccounts, users } from '../../src/server/db/schema';
 import {
-  creditAccounts,
-  creditHolds,
-  generations,
-  ledgerTransactions,
-  users,
-} from '../../src/server/db/schema';
-import { createRandom } from '../../src/server/providers/local/random';
-import { percentile, recordOutcome, testSeed } from '../support/reliability-record';
+  C7_MAX_ATTEMPTS as MAX_ATTEMPTS,
+  C7_TRANSIENT as TRANSIENT,
+  c7Plans,
+  c7Prompt,
+  checkC7Outcomes,
+  readC7Outcomes,
+} from '../support/c7-oracle';
+import { recordOutcome, testSeed } from '../support/reliability-record';
 import { checkEndState, runsFromLogs } from '../support/stack-checker';
 import { signUpMembers } from '../support/stack-client';
 import { missingBuildReason, missingPostgresReason, startXStack, type Stack } from '../support/stack';
@@ -41,29 +42,9 @@ if (skip) console.log(`[process] C7 (X) skipped: ${skip}`);
 
 const MEMBERS = 10;
 const PER_MEMBER = 20;
-const TRANSIENT = 20;
-const MAX_ATTEMPTS = 5;
 const RETRY_AFTER_MS = 100;
 /** How long the 200 may take before the test gives up (CI budget ≤ 35 s; the figure is recorded). */
 const FINISH_TIMEOUT_MS = 90_000;
-
-type Plan = { kind: 'permanent' | 'transient'; code: string };
-
-/** The in-process test's draw: which submissions fail transiently, and each one's code. */
-function planFor(seed: number, total: number): Plan[] {
-  const random = createRandom(seed);
-  const order = Array.from({ length: total }, (_, i) => i);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = random.int(0, i);
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  const transient = new Set(order.slice(0, TRANSIENT));
-  return order.map((_, i) =>
-    transient.has(i)
-      ? { kind: 'transient', code: random.pick(['rate_limited', 'provider_error']) }
-      : { kind: 'permanent', code: random.pick(['content_policy', 'invalid_request']) },
-  );
-}
 
 describe.skipIf(skip !== undefined)('C7 in mode X: refunds over two web and two worker processes', () => {
   let stack: Stack;
@@ -112,7 +93,7 @@ describe.skipIf(skip !== undefined)('C7 in mode X: refunds over two web and two 
         startedMs,
       },
       async () => {
-        const plans = planFor(seed, total);
+        const plans = c7Plans(seed, total);
         const members = await signUpMembers(web1!.url, stack.publicUrl, MEMBERS);
         const viaOther = members.map((member) => member.via(web2!.url));
         const database: Database = await stack.openDatabase();
@@ -137,7 +118,7 @@ describe.skipIf(skip !== undefined)('C7 in mode X: refunds over two web and two 
               const m = i % MEMBERS;
               const member = Math.floor(i / MEMBERS) % 2 ? viaOther[m]! : members[m]!;
               const result = await member.create({
-                prompt: `refund ${seed} #${i} [fail:${plan.code}]`,
+                prompt: c7Prompt(seed, i, plan),
                 n: 1,
               });
               expect(result.status, `submission ${i}: ${result.body}`).toBe(202);
@@ -149,62 +130,12 @@ describe.skipIf(skip !== undefined)('C7 in mode X: refunds over two web and two 
           await waitUntilFinished(database.db, ids, FINISH_TIMEOUT_MS);
           figures.allFinishedAfterMs = Math.round(performance.now() - submitted);
 
-          const rows = await database.db
-            .select({
-              id: generations.id,
-              status: generations.status,
-              errorCode: generations.errorCode,
-              charged: generations.charged,
-              attempts: generations.attempts,
-              createdAt: generations.createdAt,
-              holdStatus: creditHolds.status,
-              voidReason: creditHolds.voidReason,
-              voidedAt: ledgerTransactions.createdAt,
-            })
-            .from(generations)
-            .innerJoin(creditHolds, eq(creditHolds.id, generations.holdId))
-            .leftJoin(
-              ledgerTransactions,
-              and(eq(ledgerTransactions.holdId, creditHolds.id), eq(ledgerTransactions.kind, 'void')),
-            )
-            .where(inArray(generations.id, ids));
-          const byId = new Map(rows.map((row) => [row.id, row]));
-
-          const latencies = { permanent: [] as number[], transient: [] as number[] };
-          const mismatches: string[] = [];
-          for (const plan of accepted) {
-            const row = byId.get(plan.id);
-            const attempts = plan.kind === 'permanent' ? 1 : MAX_ATTEMPTS;
-            const seen = row && {
-              status: row.status,
-              errorCode: row.errorCode,
-              charged: row.charged,
-              attempts: row.attempts.map((a) => a.errorCode),
-              hold: row.holdStatus,
-              voidReason: row.voidReason,
-            };
-            const wanted = {
-              status: 'failed',
-              errorCode: plan.code,
-              charged: 0,
-              attempts: Array.from({ length: attempts }, () => plan.code),
-              hold: 'voided',
-              voidReason: 'failure',
-            };
-            if (JSON.stringify(seen) !== JSON.stringify(wanted)) {
-              mismatches.push(`${plan.id}: ${JSON.stringify(seen)} instead of ${JSON.stringify(wanted)}`);
-            }
-            if (row?.voidedAt) latencies[plan.kind].push(row.voidedAt.getTime() - row.createdAt.getTime());
-          }
-          const all = [...latencies.permanent, ...latencies.transient];
+          const rows = await readC7Outcomes(database.db, ids);
+          const { mismatches, voids, voidLatencyMs } = checkC7Outcomes(accepted, rows);
           Object.assign(figures, {
             rows: rows.length,
-            voids: all.length,
-            voidLatencyMs: {
-              all: { p50: percentile(all, 50), p95: percentile(all, 95), max: percentile(all, 100) },
-              permanent: { p95: percentile(latencies.permanent, 95) },
-              transient: { p95: percentile(latencies.transient, 95) },
-            },
+            voids,
+            voidLatencyMs,
             mismatches: mismatches.slice(0, 20),
           });
           // One row per generation: a second void of one hold would show up as an extra row.

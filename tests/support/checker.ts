@@ -23,6 +23,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { expect } from 'vitest';
+import { scopeOf, type Scope } from './ledger-scope';
 import { inspectLedger, type LedgerCheckReport } from '../../src/server/credits/checker';
 import type { Config } from '../../src/server/config';
 import { openDatabase, queryRows, type Database, type Db } from '../../src/server/db/client';
@@ -116,25 +117,6 @@ function noViolations(): Record<InvariantName, Violation> {
   return Object.fromEntries(
     invariantNames.map((name) => [name, { count: 0, sample: [] }]),
   ) as unknown as Record<InvariantName, Violation>;
-}
-
-/** A SQL list of the scoped members' ids, or no scope. */
-export interface Scope {
-  users: (column: SQL) => SQL;
-  accounts: (column: SQL) => SQL;
-}
-
-export function scopeOf(userIds: readonly string[] | undefined): Scope {
-  if (userIds === undefined) return { users: () => sql`true`, accounts: () => sql`true` };
-  if (userIds.length === 0) return { users: () => sql`false`, accounts: () => sql`false` };
-  const list = sql.join(
-    userIds.map((id) => sql`${id}`),
-    sql`, `,
-  );
-  return {
-    users: (column) => sql`${column} in (${list})`,
-    accounts: (column) => sql`${column} in (select id from credit_accounts where user_id in (${list}))`,
-  };
 }
 
 export async function checkInvariants(db: Db, options: CheckOptions): Promise<InvariantReport> {

@@ -5,7 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../../src/server/db/client';
-import { scopeOf } from './checker';
+import { scopeOf } from './ledger-scope';
 
 export interface SamplerResult {
   samples: number;

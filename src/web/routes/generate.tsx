@@ -30,6 +30,7 @@ import { GeneratorFormFields } from '../components/generation/generator-form';
 import { Lightbox } from '../components/generation/lightbox';
 import { SessionGenerations } from '../components/generation/session-generations';
 import type { Generation, GeneratorSettings, PublicModel } from '../components/generation/types';
+import { PageNotice, type Notice } from '../components/generation/page-notice';
 import { rememberPromptDraft, withPromptDraft } from '../components/generation/prompt-draft';
 import { useSessionGenerations } from '../components/generation/use-session-generations';
 import { AppLink } from '../components/ui/app-link';
@@ -62,8 +63,6 @@ function loadBoot(locale: string): Promise<Boot> {
     ([models, settings]) => ({ models, settings }),
   );
 }
-
-type Notice = { tone: 'info' | 'error'; text: string };
 
 /** Fields the form shows errors beside; others go into the banner. */
 const formFields = new Set([
@@ -299,13 +298,7 @@ export default function Generate() {
     <div className="mx-auto max-w-6xl px-4 py-8">
       <h1 className="text-2xl font-bold">{t('generate.heading')}</h1>
       {/* Notices (reused settings, started) are announced without moving focus. */}
-      <div role="status" aria-live="polite" className="mt-2 min-h-5 text-sm" data-testid="generate-notice">
-        {notice ? (
-          <p className={notice.tone === 'error' ? 'text-destructive' : 'text-muted-foreground'}>
-            {notice.text}
-          </p>
-        ) : null}
-      </div>
+      <PageNotice notice={notice} className="mt-2" testId="generate-notice" />
       <div className="mt-4 grid gap-8 lg:grid-cols-[minmax(0,28rem)_minmax(0,1fr)]">
         <section aria-label={t('generate.heading')}>
           <Card className="p-4 sm:p-6">

@@ -16,6 +16,7 @@ import { pageMeta } from '../lib/meta';
 import { pageMessages } from '../lib/messages.server';
 import { LoadMore } from '../components/generation/load-more';
 import { useCursorList } from '../components/generation/use-cursor-list';
+import { PageNotice, type Notice } from '../components/generation/page-notice';
 
 export const meta: Route.MetaFunction = (args) => [
   ...pageMeta(args, { title: 'history.title', description: 'history.description' }, '/history'),
@@ -34,7 +35,7 @@ export default function History() {
   const fetchPage = useCallback((cursor: string | null) => listGenerations(cursor, locale), [locale]);
   const list = useCursorList(fetchPage);
   const [lightbox, setLightbox] = useState<{ generation: Generation; index: number } | null>(null);
-  const [notice, setNotice] = useState<{ tone: 'info' | 'error'; text: string } | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
 
   // ?open=<id> (links from the credit history) opens that generation's details.
@@ -83,13 +84,7 @@ export default function History() {
           {t('history.newGeneration')}
         </AppLink>
       </div>
-      <div role="status" aria-live="polite" className="mt-3 min-h-5 text-sm" data-testid="history-notice">
-        {notice ? (
-          <p className={notice.tone === 'error' ? 'text-destructive' : 'text-muted-foreground'}>
-            {notice.text}
-          </p>
-        ) : null}
-      </div>
+      <PageNotice notice={notice} className="mt-3" testId="history-notice" />
 
       {list.status === 'loading' ? (
         <div className="mt-4 grid gap-4" aria-busy="true">

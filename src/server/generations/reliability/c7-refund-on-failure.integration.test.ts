@@ -12,25 +12,29 @@
  * attempts in about a second; what is checked here is the refund, not the
  * wait (Q2 checks that a Retry-After is honoured).
  */
-import { and, eq, inArray } from 'drizzle-orm';
+import { inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../../tests/support/app';
+import {
+  C7_MAX_ATTEMPTS as MAX_ATTEMPTS,
+  C7_TRANSIENT as TRANSIENT,
+  c7Plans,
+  c7Prompt,
+  checkC7Outcomes,
+  readC7Outcomes,
+} from '../../../../tests/support/c7-oracle';
 import { checkInvariants, expectSound, openObserver } from '../../../../tests/support/checker';
 import {
-  percentile,
   recorded,
   reliabilitySeed,
   signUpMember,
   waitUntilFinished,
   type Member,
 } from '../../../../tests/support/reliability';
-import { creditAccounts, creditHolds, generations, ledgerTransactions } from '../../db/schema';
-import { createRandom } from '../../providers/local/random';
+import { creditAccounts } from '../../db/schema';
 
 const MEMBERS = 10;
 const PER_MEMBER = 20;
-const TRANSIENT = 20;
-const MAX_ATTEMPTS = 5;
 
 let t: TestApp;
 beforeAll(async () => {
@@ -46,11 +50,8 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-type Plan = { kind: 'permanent' | 'transient'; code: string };
-
 it('C7: 200 failing generations are all refunded with nobody watching', async () => {
   const seed = reliabilitySeed();
-  const random = createRandom(seed);
   const total = MEMBERS * PER_MEMBER;
   await recorded(
     'C7-refund-on-failure',
@@ -69,17 +70,7 @@ it('C7: 200 failing generations are all refunded with nobody watching', async ()
     },
     async (figures) => {
       // Seeded plan: which submissions fail transiently, and with which code.
-      const order = Array.from({ length: total }, (_, i) => i);
-      for (let i = order.length - 1; i > 0; i--) {
-        const j = random.int(0, i);
-        [order[i], order[j]] = [order[j]!, order[i]!];
-      }
-      const transient = new Set(order.slice(0, TRANSIENT));
-      const plans: Plan[] = order.map((_, i) =>
-        transient.has(i)
-          ? { kind: 'transient', code: random.pick(['rate_limited', 'provider_error']) }
-          : { kind: 'permanent', code: random.pick(['content_policy', 'invalid_request']) },
-      );
+      const plans = c7Plans(seed, total);
 
       const members: Member[] = [];
       for (let i = 0; i < MEMBERS; i++) members.push(await signUpMember(t));
@@ -90,7 +81,7 @@ it('C7: 200 failing generations are all refunded with nobody watching', async ()
         plans.map(async (plan, i) => {
           const member = members[i % MEMBERS]!;
           const response = await member.submit({
-            prompt: `refund ${seed} #${i} [fail:${plan.code}]`,
+            prompt: c7Prompt(seed, i, plan),
             modelId: 'local-preview',
             size: '512x512',
             n: 1,
@@ -103,63 +94,12 @@ it('C7: 200 failing generations are all refunded with nobody watching', async ()
       await waitUntilFinished(t.database.db, ids, 90_000);
       figures.allFinishedAfterMs = Math.round(performance.now() - submitted);
 
-      const rows = await t.database.db
-        .select({
-          id: generations.id,
-          status: generations.status,
-          errorCode: generations.errorCode,
-          charged: generations.charged,
-          attempts: generations.attempts,
-          createdAt: generations.createdAt,
-          holdStatus: creditHolds.status,
-          voidReason: creditHolds.voidReason,
-          voidedAt: ledgerTransactions.createdAt,
-        })
-        .from(generations)
-        .innerJoin(creditHolds, eq(creditHolds.id, generations.holdId))
-        .leftJoin(
-          ledgerTransactions,
-          and(eq(ledgerTransactions.holdId, creditHolds.id), eq(ledgerTransactions.kind, 'void')),
-        )
-        .where(inArray(generations.id, ids));
-      const byId = new Map(rows.map((row) => [row.id, row]));
-
-      const latencies = { permanent: [] as number[], transient: [] as number[] };
-      const mismatches: string[] = [];
-      for (const plan of accepted) {
-        const row = byId.get(plan.id)!;
-        const attempts = plan.kind === 'permanent' ? 1 : MAX_ATTEMPTS;
-        const seen = {
-          status: row.status,
-          errorCode: row.errorCode,
-          charged: row.charged,
-          attempts: row.attempts.map((a) => a.errorCode),
-          hold: row.holdStatus,
-          voidReason: row.voidReason,
-        };
-        const wanted = {
-          status: 'failed',
-          errorCode: plan.code,
-          charged: 0,
-          attempts: Array.from({ length: attempts }, () => plan.code),
-          hold: 'voided',
-          voidReason: 'failure',
-        };
-        if (JSON.stringify(seen) !== JSON.stringify(wanted)) {
-          mismatches.push(`${plan.id}: ${JSON.stringify(seen)} instead of ${JSON.stringify(wanted)}`);
-        }
-        if (row.voidedAt) latencies[plan.kind].push(row.voidedAt.getTime() - row.createdAt.getTime());
-      }
-      figures.voids = latencies.permanent.length + latencies.transient.length;
-      figures.voidLatencyMs = {
-        all: {
-          p50: percentile([...latencies.permanent, ...latencies.transient], 50),
-          p95: percentile([...latencies.permanent, ...latencies.transient], 95),
-          max: percentile([...latencies.permanent, ...latencies.transient], 100),
-        },
-        permanent: { p95: percentile(latencies.permanent, 95) },
-        transient: { p95: percentile(latencies.transient, 95) },
-      };
+      const { mismatches, voids, voidLatencyMs } = checkC7Outcomes(
+        accepted,
+        await readC7Outcomes(t.database.db, ids),
+      );
+      figures.voids = voids;
+      figures.voidLatencyMs = voidLatencyMs;
       expect(mismatches, 'generations that did not end failed and voided as planned').toEqual([]);
       expect(figures.voids).toBe(total);
 
