@@ -1,13 +1,14 @@
 /**
- * Which grants credits come from and go back to. Spending (a hold, a
- * revoke) takes the soonest-expiring credits first, then the oldest, so a
- * member loses as little as possible to expiry; grants that never expire
- * are used last. Callers hold the account lock (account-lock.ts), so the
+ * Which grants credits come from. Spending (a hold, a revoke) takes the
+ * soonest-expiring credits first, then the oldest, so a member loses as
+ * little as possible to expiry; grants that never expire are used last. A
+ * hold's credits are taken, and given back when it is voided or settled for
+ * less, in this order by the statements of hold-statements.ts. Callers hold the account lock (account-lock.ts), so the
  * grants read here cannot change underneath.
  */
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { creditGrants, creditHoldAllocations } from '../db/schema';
+import { creditGrants } from '../db/schema';
 
 export interface GrantPart {
   grantId: string;
@@ -52,46 +53,4 @@ export async function takeFromGrants(tx: Db, accountId: string, amount: number):
       .where(eq(creditGrants.id, part.grantId));
   }
   return parts;
-}
-
-/** Gives credits back to the grants they came from (a void, or the unspent part of a settle). */
-export async function returnToGrants(tx: Db, parts: readonly GrantPart[]): Promise<void> {
-  for (const part of parts) {
-    if (part.amount === 0) continue;
-    await tx
-      .update(creditGrants)
-      .set({ remaining: sql`${creditGrants.remaining} + ${part.amount}` })
-      .where(eq(creditGrants.id, part.grantId));
-  }
-}
-
-/** What a hold drew from, in spending order, so a partial settle spends the soonest-expiring part. */
-export async function allocationsOf(tx: Db, holdId: string): Promise<GrantPart[]> {
-  return tx
-    .select({ grantId: creditHoldAllocations.grantId, amount: creditHoldAllocations.amount })
-    .from(creditHoldAllocations)
-    .innerJoin(creditGrants, eq(creditGrants.id, creditHoldAllocations.grantId))
-    .where(eq(creditHoldAllocations.holdId, holdId))
-    .orderBy(...spendOrder);
-}
-
-/**
- * Splits a hold's allocations into the part a settle spends (taken from the
- * front, i.e. the soonest-expiring grants) and the part it returns.
- */
-export function splitForSettle(
-  allocations: readonly GrantPart[],
-  spent: number,
-): { spent: GrantPart[]; returned: GrantPart[] } {
-  const spentParts: GrantPart[] = [];
-  const returned: GrantPart[] = [];
-  let left = spent;
-  for (const allocation of allocations) {
-    const take = Math.min(left, allocation.amount);
-    if (take > 0) spentParts.push({ grantId: allocation.grantId, amount: take });
-    if (allocation.amount > take)
-      returned.push({ grantId: allocation.grantId, amount: allocation.amount - take });
-    left -= take;
-  }
-  return { spent: spentParts, returned };
 }

@@ -5,14 +5,13 @@
  * transaction as `db` so the generation, its hold and its job commit
  * together.
  */
-import { and, eq, gte, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { creditAccounts, creditHoldAllocations, creditHolds } from '../db/schema';
+import type { LedgerTransaction } from '../db/schema';
 import { AppError } from '../errors';
 import { lockUserAccount } from './account-lock';
-import { takeFromGrants } from './grant-spending';
+import { placeHoldStatement } from './hold-statements';
 import { requireAmount, requireFuture, requireKey, requireText } from './inputs';
-import { claimTransaction, writeEntries } from './journal';
+import { assertSameRequest, findTransactionByKey, fingerprintOf } from './journal';
 
 export interface PlaceHoldInput {
   userId: string;
@@ -43,66 +42,63 @@ function insufficient(userId: string, amount: number): AppError {
  * is the conditional `UPDATE … WHERE available >= amount` on the locked
  * account row, backed by `CHECK (available >= 0)`: concurrent holds can
  * never overspend. A refused hold writes nothing, not even its key, so a
- * retry after a top-up can succeed.
+ * retry after a top-up can succeed. Two statements: the account lock, then
+ * everything else (hold-statements.ts).
  */
 export async function placeHold(db: Db, input: PlaceHoldInput): Promise<PlaceHoldResult> {
   requireAmount('amount', input.amount);
   requireText('reference', input.reference, 200);
   requireKey(input.idempotencyKey);
-  return db.transaction(async (tx) => {
-    const account = await lockUserAccount(tx, input.userId);
-    if (!account) throw insufficient(input.userId, input.amount);
-    const claim = await claimTransaction(tx, {
-      kind: 'hold',
-      accountId: account.id,
-      amount: input.amount,
-      idempotencyKey: input.idempotencyKey,
-      params: {
-        userId: input.userId,
-        amount: input.amount,
-        expiresAt: input.expiresAt.toISOString(),
-        reference: input.reference,
-      },
-      at: input.at,
-    });
-    if (!claim.claimed) {
-      return {
-        holdId: claim.existing.id,
-        amount: input.amount,
-        expiresAt: input.expiresAt,
-        reference: input.reference,
-        replayed: true,
-      };
-    }
-    requireFuture('expiresAt', input.expiresAt, input.at);
-
-    const [moved] = await tx
-      .update(creditAccounts)
-      .set({
-        available: sql`${creditAccounts.available} - ${input.amount}`,
-        held: sql`${creditAccounts.held} + ${input.amount}`,
-      })
-      .where(and(eq(creditAccounts.id, account.id), gte(creditAccounts.available, input.amount)))
-      .returning({ id: creditAccounts.id });
-    if (!moved) throw insufficient(input.userId, input.amount);
-
-    const holdId = claim.transactionId;
-    await tx.insert(creditHolds).values({
-      id: holdId,
-      accountId: account.id,
+  const params = {
+    userId: input.userId,
+    amount: input.amount,
+    expiresAt: input.expiresAt.toISOString(),
+    reference: input.reference,
+  };
+  const fingerprint = fingerprintOf('hold', params);
+  const replay = (existing: LedgerTransaction): PlaceHoldResult => {
+    assertSameRequest(existing, 'hold', fingerprint);
+    return {
+      holdId: existing.id,
       amount: input.amount,
       expiresAt: input.expiresAt,
       reference: input.reference,
-      createdAt: input.at,
+      replayed: true,
+    };
+  };
+  return db.transaction(async (tx) => {
+    const account = await lockUserAccount(tx, input.userId);
+    if (!account) throw insufficient(input.userId, input.amount);
+    if (input.expiresAt.getTime() <= input.at.getTime()) {
+      // Only a replay of a hold placed earlier may carry a timeout that has passed.
+      const existing = await findTransactionByKey(tx, input.idempotencyKey);
+      if (existing) return replay(existing);
+      requireFuture('expiresAt', input.expiresAt, input.at);
+    }
+    const placed = await placeHoldStatement(tx, {
+      accountId: account.id,
+      amount: input.amount,
+      idempotencyKey: input.idempotencyKey,
+      fingerprint,
+      expiresAt: input.expiresAt,
+      reference: input.reference,
+      at: input.at,
     });
-    const parts = await takeFromGrants(tx, account.id, input.amount);
-    await tx.insert(creditHoldAllocations).values(parts.map((part) => ({ holdId, ...part })));
-    await writeEntries(tx, holdId, [
-      { accountId: account.id, bucket: 'available', amount: -input.amount },
-      { accountId: account.id, bucket: 'held', amount: input.amount },
-    ]);
+    if (placed.holdId === null) {
+      // The key was taken: the same request again (answer as before), or a different one (refused).
+      const existing = await findTransactionByKey(tx, input.idempotencyKey);
+      if (!existing) throw new Error(`idempotency key ${input.idempotencyKey} conflicted but is not visible`);
+      return replay(existing);
+    }
+    if (placed.moved !== 1) throw insufficient(input.userId, input.amount);
+    // The grants hold exactly the available balance just checked; less means a corrupt ledger.
+    if (placed.allocated !== input.amount) {
+      throw new Error(
+        `credit account ${account.id}: grants hold ${placed.allocated} credits, ${input.amount} needed`,
+      );
+    }
     return {
-      holdId,
+      holdId: placed.holdId,
       amount: input.amount,
       expiresAt: input.expiresAt,
       reference: input.reference,

@@ -5,23 +5,15 @@
  * RETURNING`, and the journal's unique index on the resolving transaction
  * per hold refuses a second resolution even from code that skipped both.
  */
-import { and, eq, gte, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { creditAccounts, creditHolds, type HoldVoidReason } from '../db/schema';
+import { creditHolds, type HoldVoidReason } from '../db/schema';
 import { AppError } from '../errors';
 import { lockAccountOfHold } from './account-lock';
-import { allocationsOf, returnToGrants, splitForSettle } from './grant-spending';
+import { resolveHoldStatement } from './hold-statements';
 import { invalid, requireKey } from './inputs';
-import {
-  assertSameRequest,
-  claimTransaction,
-  findTransactionByKey,
-  fingerprintOf,
-  writeEntries,
-  type Fingerprinted,
-} from './journal';
+import { assertSameRequest, findTransactionByKey, fingerprintOf, type Fingerprinted } from './journal';
 import { postgresErrorOf, UNIQUE_VIOLATION } from './postgres-error';
-import { systemAccounts } from './system-accounts';
 
 export interface HoldResolution {
   holdId: string;
@@ -76,48 +68,29 @@ export async function resolveHold(db: Db, request: ResolveRequest): Promise<Hold
         throw invalid('amount', `settle amount must be from 1 to the held ${hold.amount}, got ${settled}`);
       }
       const released = hold.amount - settled;
-      const claim = await claimTransaction(tx, {
-        kind: request.kind,
-        accountId: account.id,
-        amount: request.kind === 'settle' ? settled : released,
+      const result = await resolveHoldStatement(tx, {
         holdId: hold.id,
+        accountId: account.id,
+        holdAmount: hold.amount,
+        kind: request.kind,
+        settled,
         reason: request.kind === 'void' ? request.reason : null,
         idempotencyKey: request.idempotencyKey,
-        params,
+        fingerprint: fingerprintOf(request.kind, params),
         at: request.at,
       });
-      // The same request cannot have resolved a hold that is still open.
-      if (!claim.claimed)
+      if (result.transactionId === null) {
+        // The key is taken: by a different operation (refused), or by this very request, which
+        // cannot have resolved a hold that is still open.
+        const existing = await findTransactionByKey(tx, request.idempotencyKey);
+        if (existing) assertSameRequest(existing, request.kind, fingerprintOf(request.kind, params));
         throw new Error(`key ${request.idempotencyKey} is recorded but hold ${hold.id} is open`);
-
-      const [updated] = await tx
-        .update(creditHolds)
-        .set({
-          status: request.kind === 'settle' ? 'settled' : 'voided',
-          settledAmount: request.kind === 'settle' ? settled : null,
-          voidReason: request.kind === 'void' ? request.reason : null,
-          resolvedAt: request.at,
-        })
-        .where(and(eq(creditHolds.id, hold.id), eq(creditHolds.status, 'open')))
-        .returning({ id: creditHolds.id });
-      if (!updated) throw alreadyResolved(hold.id, hold.status);
-
-      const split = splitForSettle(await allocationsOf(tx, hold.id), settled);
-      await returnToGrants(tx, split.returned);
-      const [moved] = await tx
-        .update(creditAccounts)
-        .set({
-          held: sql`${creditAccounts.held} - ${hold.amount}`,
-          available: sql`${creditAccounts.available} + ${released}`,
-        })
-        .where(and(eq(creditAccounts.id, account.id), gte(creditAccounts.held, hold.amount)))
-        .returning({ id: creditAccounts.id });
-      if (!moved) throw new Error(`credit account ${account.id} holds less than its open hold ${hold.id}`);
-      await writeEntries(tx, claim.transactionId, [
-        { accountId: account.id, bucket: 'held', amount: -hold.amount },
-        { accountId: account.id, bucket: 'available', amount: released },
-        { accountId: systemAccounts.spent, bucket: 'available', amount: settled },
-      ]);
+      }
+      if (result.resolved !== 1) throw alreadyResolved(hold.id, hold.status);
+      if (result.moved !== 1)
+        throw new Error(`credit account ${account.id} holds less than its open hold ${hold.id}`);
+      if (result.returned !== released)
+        throw new Error(`hold ${hold.id}: allocations gave back ${result.returned} credits, not ${released}`);
       return { holdId: hold.id, settled, released, replayed: false };
     });
   } catch (error) {

@@ -4,8 +4,7 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { setImmediate as nextTurn } from 'node:timers/promises';
-import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { PGlite } from '@electric-sql/pglite';
 import { sql, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
@@ -14,6 +13,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { tunePglite } from './pglite-tuning';
 import * as schema from './schema';
 
 export type Schema = typeof schema;
@@ -84,41 +84,6 @@ async function appliedMigrationCount(db: Db): Promise<number> {
   return row?.n ?? 0;
 }
 
-/**
- * PGlite executes each statement synchronously on this thread, and its
- * promises settle as microtasks, which run before any timer or I/O callback.
- * So a queue of awaited statements (one request's transaction, then the next
- * caller's waiting on PGlite's lock, and so on) ran as one unbroken stretch:
- * under load (1,000 generations in flight) stretches of 150-450 ms, during
- * which no request was read and no timer fired. Every statement now first
- * waits for the next turn of the event loop, so the longest stall is one
- * statement. Order and results are unchanged; the cost is a few microseconds
- * per statement. Applies to everything using the instance: Drizzle, pg-boss
- * and LISTEN.
- */
-function yieldBetweenStatements(client: PGlite): PGlite {
-  const query = client.query.bind(client);
-  const exec = client.exec.bind(client);
-  const transaction = client.transaction.bind(client);
-  const inTurn =
-    <A extends unknown[], R>(run: (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
-      await nextTurn();
-      return run(...args);
-    };
-  client.query = inTurn(query) as PGlite['query'];
-  client.exec = inTurn(exec);
-  client.transaction = <T>(callback: (tx: Transaction) => Promise<T>) =>
-    transaction((tx) => {
-      const txQuery = tx.query.bind(tx);
-      const txExec = tx.exec.bind(tx);
-      tx.query = inTurn(txQuery) as Transaction['query'];
-      tx.exec = inTurn(txExec);
-      return callback(tx);
-    });
-  return client;
-}
-
 /*
  * PGlite's buffer cache lives in its WebAssembly memory, which never shrinks,
  * and initdb sizes it at PostgreSQL's default of 128 MB. Pages it does not
@@ -149,7 +114,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       // does not. So the first start creates the folder, closes, and reopens.
       if (!existsSync(path.join(options.dataDir, 'PG_VERSION'))) await (await create()).close();
     }
-    const client = yieldBetweenStatements(await create());
+    const client = tunePglite(await create());
     const db = drizzlePglite({ client, schema }) as unknown as Db;
     return {
       db,

@@ -13,7 +13,7 @@ import { generationLedgerKeys, placeHold } from '../credits';
 import type { Db } from '../db/client';
 import { generations } from '../db/schema';
 import { AppError, type FieldError } from '../errors';
-import { announce } from './events';
+import { announcedColumn } from './events';
 import type { GenerationDeps } from './types';
 
 export interface CreateGenerationInput {
@@ -94,28 +94,30 @@ export async function createGeneration(
       // concurrency, where the early check alone let every parallel submit through.
       await enforceActiveLimit(tx, deps.config.generation.maxActivePerUser, input.userId);
       const jobId = await deps.queue.enqueueGeneration(tx, { generationId: id });
-      await tx.insert(generations).values({
-        id,
-        userId: input.userId,
-        modelId: model.id,
-        status: 'queued',
-        prompt,
-        negativePrompt: negativePrompt ?? null,
-        width: shape.width,
-        height: shape.height,
-        size: shape.size,
-        aspectRatio: shape.aspectRatio,
-        resolution: shape.resolution,
-        n: shape.n,
-        seed: input.seed ?? null,
-        cost: shape.totalCost,
-        holdId: hold.holdId,
-        jobId,
-        idempotencyKey: input.idempotencyKey ?? null,
-        requestHash,
-        createdAt: now,
-      });
-      await announce(tx, { id, userId: input.userId, status: 'queued' });
+      await tx
+        .insert(generations)
+        .values({
+          id,
+          userId: input.userId,
+          modelId: model.id,
+          status: 'queued',
+          prompt,
+          negativePrompt: negativePrompt ?? null,
+          width: shape.width,
+          height: shape.height,
+          size: shape.size,
+          aspectRatio: shape.aspectRatio,
+          resolution: shape.resolution,
+          n: shape.n,
+          seed: input.seed ?? null,
+          cost: shape.totalCost,
+          holdId: hold.holdId,
+          jobId,
+          idempotencyKey: input.idempotencyKey ?? null,
+          requestHash,
+          createdAt: now,
+        })
+        .returning({ announced: announcedColumn('queued') });
     });
   } catch (error) {
     // Two submits with one key raced: the loser answers like a replay.

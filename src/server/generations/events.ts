@@ -8,11 +8,11 @@
  * ownership. After the listening connection is lost, subscribers are told to
  * resync, since PostgreSQL does not redeliver what was missed.
  */
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Database, Db } from '../db/client';
-import type { GenerationStatus } from '../db/schema';
+import { generations, type GenerationStatus } from '../db/schema';
 
 export const GENERATION_CHANNEL = 'generation_events';
 
@@ -27,6 +27,16 @@ type Listener = (event: GenerationEvent | 'resync') => void;
 /** Announces a change; call it inside the transaction that makes the change. */
 export async function announce(tx: Pick<Db, 'execute'>, event: GenerationEvent): Promise<void> {
   await tx.execute(sql`select pg_notify(${GENERATION_CHANNEL}, ${JSON.stringify(event)})`);
+}
+
+/**
+ * The same announcement as a RETURNING column of the statement that inserts
+ * or updates the generation: each row it writes is announced with `status`
+ * by that statement itself, which saves a round trip, and needs no
+ * transaction around the two when the statement is the whole change.
+ */
+export function announcedColumn(status: GenerationStatus): SQL<string> {
+  return sql<string>`pg_notify(${GENERATION_CHANNEL}, json_build_object('id', ${generations.id}, 'userId', ${generations.userId}, 'status', ${status}::text)::text)`;
 }
 
 export interface GenerationEvents {

@@ -3,7 +3,7 @@
  * query is scoped by the owner's id: another member's generation is simply
  * not found (404), never "forbidden", so ids reveal nothing (PR-4).
  */
-import { and, asc, desc, eq, inArray, lt, or } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import type { Locale } from '../../i18n';
 import { translate } from '../../i18n/server';
 import { pickLocalized } from '../catalog/public-model';
@@ -16,6 +16,8 @@ import type { GenerationDeps } from './types';
 
 type GenerationRow = typeof generations.$inferSelect;
 type ImageRow = typeof generationImages.$inferSelect;
+/** What a view shows of an image. */
+type ImageFields = Pick<ImageRow, 'id' | 'index' | 'width' | 'height' | 'seed'>;
 
 export interface GenerationView {
   id: string;
@@ -63,7 +65,7 @@ export function imageUrls(imageId: string) {
 function present(
   row: GenerationRow,
   modelName: string | null,
-  images: ImageRow[],
+  images: ImageFields[],
   locale: Locale,
 ): GenerationView {
   const errorCode = row.status === 'canceled' ? 'canceled' : row.errorCode;
@@ -119,6 +121,16 @@ async function imagesOf(db: Db, ids: string[]): Promise<Map<string, ImageRow[]>>
   return byGeneration;
 }
 
+/**
+ * The generation's images in index order, as one JSON column of the query
+ * that reads the generation: the status stream re-reads a generation on
+ * every change, and the finished one is what its member waits for.
+ */
+const imagesColumn = sql<ImageFields[]>`coalesce((
+  select json_agg(json_build_object('id', i.id, 'index', i.index, 'width', i.width, 'height', i.height, 'seed', i.seed) order by i.index)
+  from ${generationImages} i where i.generation_id = ${generations.id}
+), '[]'::json)`;
+
 export async function getGeneration(
   db: Db,
   userId: string,
@@ -127,16 +139,15 @@ export async function getGeneration(
 ): Promise<GenerationView | undefined> {
   if (!isUuid(id)) return undefined;
   const [found] = await db
-    .select({ row: generations, ...modelNameColumns })
+    .select({ row: generations, ...modelNameColumns, images: imagesColumn })
     .from(generations)
     .leftJoin(models, eq(models.id, generations.modelId))
     .where(and(eq(generations.id, id), eq(generations.userId, userId)));
   if (!found) return undefined;
-  const images = (await imagesOf(db, [id])).get(id) ?? [];
   return present(
     found.row,
     found.nameEn ? pickLocalized(locale, found.nameEn, found.nameZh) : null,
-    images,
+    found.images,
     locale,
   );
 }

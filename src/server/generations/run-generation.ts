@@ -6,7 +6,7 @@
  * again: pg-boss reruns the job after a crash, object keys derive from the
  * generation id and image index, and the hold resolves at most once.
  */
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, exists, getTableColumns, inArray, sql } from 'drizzle-orm';
 import { getModel, type CatalogRoute } from '../catalog/list-models';
 import { generationLedgerKeys, settleHold, voidHold } from '../credits';
 import { creditHolds, generationImages, generations, type GenerationAttempt } from '../db/schema';
@@ -15,7 +15,7 @@ import { processImage } from '../images/process-image';
 import { ProviderError, canFallBackCode, type ProviderErrorCode } from '../providers/errors';
 import { runWithRetry } from '../providers/retry';
 import type { GeneratedImage } from '../providers/types';
-import { announce } from './events';
+import { announcedColumn } from './events';
 import type { GenerationDeps } from './types';
 
 export interface GenerationJob {
@@ -40,20 +40,10 @@ type Row = typeof generations.$inferSelect;
 export async function runGeneration(deps: GenerationDeps, job: GenerationJob): Promise<void> {
   const { generationId } = job.data;
   const log = deps.logger.child({ generationId, jobId: job.id });
-  const [row] = await deps.db.select().from(generations).where(eq(generations.id, generationId));
-  if (!row || (row.status !== 'queued' && row.status !== 'running')) return;
-  if (!(await holdIsOpen(deps, row.holdId))) return; // the sweeper or a cancel finishes it
+  const row = await markRunning(deps, generationId, deps.now());
+  if (!row) return; // finished, or its hold resolved: the sweeper or a cancel finishes it
   // One line per run: which process ran which generation, and how many runs came before.
   log.info({ retryCount: job.retryCount ?? 0 }, 'generation run started');
-
-  const startedAt = deps.now();
-  await deps.db.transaction(async (tx) => {
-    await tx
-      .update(generations)
-      .set({ status: 'running', startedAt: row.startedAt ?? startedAt })
-      .where(and(eq(generations.id, generationId), inArray(generations.status, ['queued', 'running'])));
-    await announce(tx, { id: generationId, userId: row.userId, status: 'running' });
-  });
 
   // A cancel announced while the provider works aborts the call.
   const canceled = new AbortController();
@@ -90,12 +80,36 @@ export async function runGeneration(deps: GenerationDeps, job: GenerationJob): P
   }
 }
 
-async function holdIsOpen(deps: GenerationDeps, holdId: string): Promise<boolean> {
-  const [hold] = await deps.db
-    .select({ status: creditHolds.status })
-    .from(creditHolds)
-    .where(eq(creditHolds.id, holdId));
-  return hold?.status === 'open';
+/**
+ * Marks the generation running, unless it is finished or its hold is no
+ * longer open, and announces it: one statement (the update's RETURNING
+ * sends the notification), so a run starts with one round trip. Returns the
+ * row, or undefined when there is nothing to run. A rerun keeps the first
+ * run's start time.
+ */
+async function markRunning(deps: GenerationDeps, generationId: string, at: Date): Promise<Row | undefined> {
+  const [started] = await deps.db
+    .update(generations)
+    .set({
+      status: 'running',
+      startedAt: sql`coalesce(${generations.startedAt}, ${at.toISOString()}::timestamptz)`,
+    })
+    .where(
+      and(
+        eq(generations.id, generationId),
+        inArray(generations.status, ['queued', 'running']),
+        exists(
+          deps.db
+            .select({ open: sql`1` })
+            .from(creditHolds)
+            .where(and(eq(creditHolds.id, generations.holdId), eq(creditHolds.status, 'open'))),
+        ),
+      ),
+    )
+    .returning({ ...getTableColumns(generations), announced: announcedColumn('running') });
+  if (!started) return undefined;
+  const { announced: _announced, ...row } = started;
+  return row;
 }
 
 type ProviderOutcome =
@@ -282,8 +296,8 @@ async function succeed(
         errorCode: null,
         finishedAt: now,
       })
-      .where(eq(generations.id, row.id));
-    await announce(tx, { id: row.id, userId: row.userId, status: 'succeeded' });
+      .where(eq(generations.id, row.id))
+      .returning({ announced: announcedColumn('succeeded') });
     return true;
   });
 }
@@ -297,17 +311,15 @@ async function lockUnfinished(
   tx: Parameters<Parameters<GenerationDeps['db']['transaction']>[0]>[0],
   row: Pick<Row, 'id' | 'holdId'>,
 ): Promise<'finished' | 'open' | 'resolved'> {
+  // Only the generation's row is locked; the hold is read as committed (the ledger locks it).
   const [current] = await tx
-    .select({ status: generations.status })
+    .select({ status: generations.status, hold: creditHolds.status })
     .from(generations)
+    .leftJoin(creditHolds, eq(creditHolds.id, row.holdId))
     .where(eq(generations.id, row.id))
-    .for('update');
+    .for('update', { of: generations });
   if (!current || (current.status !== 'queued' && current.status !== 'running')) return 'finished';
-  const [hold] = await tx
-    .select({ status: creditHolds.status })
-    .from(creditHolds)
-    .where(eq(creditHolds.id, row.holdId));
-  return hold?.status === 'open' ? 'open' : 'resolved';
+  return current.hold === 'open' ? 'open' : 'resolved';
 }
 
 /** Marks the generation failed with a typed code and voids its hold, together. */
@@ -339,8 +351,8 @@ export async function fail(
         finishedAt: now,
         ...(attempts ? { attempts } : {}),
       })
-      .where(eq(generations.id, row.id));
-    await announce(tx, { id: row.id, userId: row.userId, status: 'failed' });
+      .where(eq(generations.id, row.id))
+      .returning({ announced: announcedColumn('failed') });
     return true;
   });
 }

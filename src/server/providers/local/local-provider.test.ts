@@ -81,6 +81,9 @@ describe('local provider: images', () => {
     expect(sha256(again)).toBe(sha256(first));
     const metadata = await sharp(first).metadata();
     expect(metadata.format).toBe('png');
+    // Opaque: no alpha channel for the thumbnail resize to premultiply.
+    expect(metadata.channels).toBe(3);
+    expect(metadata.hasAlpha).toBe(false);
   });
 
   it('renders different images for different seeds, prompts and models', async () => {
