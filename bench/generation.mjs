@@ -43,6 +43,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { serverEnv, serverNodeFlags } from '../scripts/server-env.mjs';
+import { benchDatabase } from './generation-database.mjs';
 
 registerHooks({
   resolve(specifier, context, nextResolve) {
@@ -121,6 +122,7 @@ const prompts = [
 // ---------------------------------------------------------------- server
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'imagegen-bench-generation-'));
+const data = await benchDatabase(dataDir, openDatabase);
 const port = 40000 + Math.floor(Math.random() * 20000);
 const base = `http://127.0.0.1:${port}`;
 const benchEnv = {
@@ -135,6 +137,7 @@ const benchEnv = {
   STARTER_CREDITS: '100000',
   // The benchmark signs its members up from one address.
   RATE_LIMIT_SIGN_UP_PER_HOUR: '10000',
+  ...data.env,
 };
 // BENCH_SERVER_FLAGS: extra node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
 const serverFlags = (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean);
@@ -353,10 +356,11 @@ async function inflightPhase() {
 // ---------------------------------------------------------------- after the server: its database
 
 async function readDatabase(sequential, inflight) {
-  const database = await openDatabase({ driver: 'pglite', dataDir: path.join(dataDir, 'db') });
+  const database = await data.open();
   try {
     const ids = [...sequential.map((r) => r.id), ...inflight.members.flatMap((m) => m.ids)];
-    const { rows } = await database.pglite.query(
+    const rows = await data.query(
+      database,
       `select g.id::text, g.status, g.attempts,
               extract(epoch from g.created_at) * 1000 as created,
               extract(epoch from g.started_at) * 1000 as started,
@@ -466,10 +470,12 @@ try {
   db = await readDatabase(sequential, inflight);
 } catch (error) {
   rmSync(dataDir, { recursive: true, force: true });
+  await data.drop();
   throw error;
 }
 const thumbnails = await thumbnailPhase();
 rmSync(dataDir, { recursive: true, force: true });
+await data.drop();
 
 // Sequential: overhead and its parts.
 const parts = {
@@ -527,6 +533,7 @@ const report = {
     loadAverage: { start: loadAtStart, end: loadAverage() },
   },
   settings: {
+    database: data.mode,
     model: MODEL,
     size: SIZE ?? "model's default",
     providerLatencyMs: PROVIDER_LATENCY_MS,

@@ -10,6 +10,7 @@ import type { LedgerTransaction } from '../db/schema';
 import { AppError } from '../errors';
 import { lockUserAccount } from './account-lock';
 import { placeHoldStatement } from './hold-statements';
+import { withinTransaction } from './within-transaction';
 import { requireAmount, requireFuture, requireKey, requireText } from './inputs';
 import { assertSameRequest, findTransactionByKey, fingerprintOf } from './journal';
 
@@ -66,7 +67,7 @@ export async function placeHold(db: Db, input: PlaceHoldInput): Promise<PlaceHol
       replayed: true,
     };
   };
-  return db.transaction(async (tx) => {
+  return withinTransaction(db, async (tx) => {
     const account = await lockUserAccount(tx, input.userId);
     if (!account) throw insufficient(input.userId, input.amount);
     if (input.expiresAt.getTime() <= input.at.getTime()) {

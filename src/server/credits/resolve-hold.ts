@@ -12,6 +12,7 @@ import { AppError } from '../errors';
 import { lockAccountOfHold } from './account-lock';
 import { resolveHoldStatement } from './hold-statements';
 import { invalid, requireKey } from './inputs';
+import { withinTransaction } from './within-transaction';
 import { assertSameRequest, findTransactionByKey, fingerprintOf, type Fingerprinted } from './journal';
 import { postgresErrorOf, UNIQUE_VIOLATION } from './postgres-error';
 
@@ -44,7 +45,7 @@ export async function resolveHold(db: Db, request: ResolveRequest): Promise<Hold
       ? { holdId: request.holdId, amount: request.amount }
       : { holdId: request.holdId, reason: request.reason };
   try {
-    return await db.transaction(async (tx) => {
+    return await withinTransaction(db, async (tx) => {
       const account = await lockAccountOfHold(tx, request.holdId);
       if (!account) throw new AppError('not_found', { detail: `hold ${request.holdId} does not exist` });
       // No row lock needed: the account lock serialises every change to its holds.
