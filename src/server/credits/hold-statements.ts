@@ -15,10 +15,14 @@
  * Every part runs whether or not a result refers to it, and the parts see
  * the snapshot, not each other's writes: each part that must not run when
  * an earlier one did nothing (a key already claimed, not enough credits, a
- * hold no longer open) is joined to that part's RETURNING rows. The callers
- * read the counts back and throw, rolling the whole statement back, when a
- * part did not do what it must. Spending order and the split of a partial
- * settle are the ones of grant-spending.ts, in SQL.
+ * hold no longer open) is joined to that part's RETURNING rows. A refusal
+ * (not enough credits, a key already taken) writes nothing at all, so a
+ * caller may catch it and go on with its transaction. The callers read the
+ * counts back; when a part did not do what it must (only a corrupt ledger
+ * gets there), abortTransaction makes the database refuse the rest of the
+ * transaction, so nothing of it can commit even if the error is caught.
+ * Spending order and the split of a partial settle are the ones of
+ * grant-spending.ts, in SQL.
  */
 import { sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../db/client';
@@ -40,16 +44,19 @@ export interface PlaceHoldStatement {
 }
 
 export interface PlacedHold {
-  /** The new hold's id; null when the key was claimed before (nothing was written). */
+  /**
+   * The new hold's id; null when nothing was written: the account has too few
+   * credits, or the key was claimed before (a replay, or another request).
+   */
   holdId: string | null;
-  /** 1 when the credits moved from available to held; 0 when the account had too few. */
+  /** 1 when the credits moved from available to held. */
   moved: number;
   /** Credits taken from grants; equals the amount unless the ledger is corrupt. */
   allocated: number;
 }
 
 /**
- * Claims the key, moves the credits to held when the account has them,
+ * When the account has the credits: claims the key, moves them to held,
  * records the hold, takes the credits from the grants in spending order
  * with one allocation per grant, and writes the two entries.
  */
@@ -60,7 +67,8 @@ export async function placeHoldStatement(tx: Db, hold: PlaceHoldStatement): Prom
     sql`
       with claim as (
         insert into ledger_transactions (kind, account_id, amount, idempotency_key, fingerprint, created_at)
-        values ('hold', ${accountId}, ${amount}, ${hold.idempotencyKey}, ${hold.fingerprint}, ${hold.at.toISOString()}::timestamptz)
+        select 'hold', id, ${amount}, ${hold.idempotencyKey}, ${hold.fingerprint}, ${hold.at.toISOString()}::timestamptz
+        from credit_accounts where id = ${accountId} and available >= ${amount}
         on conflict (idempotency_key) do nothing
         returning id
       ), moved as (
@@ -188,4 +196,18 @@ export async function resolveHoldStatement(tx: Db, hold: ResolveHoldStatement): 
   );
   if (!row) throw new Error('the resolve statement returned no row');
   return row;
+}
+
+/**
+ * Puts the transaction into the failed state (a database error, not only a
+ * JavaScript one), then throws `error`: the writes made so far can never
+ * commit, whoever catches the error.
+ */
+export async function abortTransaction(tx: Db, error: Error): Promise<never> {
+  try {
+    await tx.execute(sql.raw(`do $$ begin raise exception 'credit ledger inconsistency'; end $$`));
+  } catch {
+    // The expected outcome: the transaction is now aborted.
+  }
+  throw error;
 }

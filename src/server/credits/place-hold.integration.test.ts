@@ -1,4 +1,4 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../tests/support/db';
 import { days, holdFor, memberWithGrants, remainingByGrant } from '../../../tests/support/hold-fixtures';
@@ -11,7 +11,7 @@ import {
   minutes,
 } from '../../../tests/support/ledger';
 import type { Database } from '../db/client';
-import { creditHoldAllocations, creditHolds } from '../db/schema';
+import { creditGrants, creditHoldAllocations, creditHolds } from '../db/schema';
 import { checkLedger } from './checker';
 import { getBalance } from './get-balance';
 import { grantCredits } from './grant-credits';
@@ -168,11 +168,32 @@ describe('placeHold', () => {
   it('leaves the caller’s transaction usable after a refused hold', async () => {
     const db = database.db;
     const { userId } = await memberWithGrants(db);
+    const before = await ledgerRowCounts(db);
     const outcome = await db.transaction(async (tx) => {
       await expectAppError(placeHold(tx, holdFor(userId, 100)), 'insufficient_credits');
+      // The refused hold wrote nothing, not even its key, though the transaction goes on.
+      expect(await ledgerRowCounts(tx)).toEqual(before);
       return placeHold(tx, holdFor(userId, 1));
     });
     expect(outcome.replayed).toBe(false);
     expect(await getBalance(db, userId)).toEqual({ available: 17, held: 1 });
+    expect((await checkLedger(db)).ok).toBe(true);
+  });
+
+  it('fails the caller’s whole transaction when the ledger turns out corrupt, so nothing commits', async () => {
+    const db = database.db;
+    const { userId, accountId } = await memberWithGrants(db);
+    // Corrupt on purpose: the grants no longer cover the cached available balance (18).
+    await db.update(creditGrants).set({ remaining: 0 }).where(eq(creditGrants.accountId, accountId));
+    const before = await ledgerRowCounts(db);
+    await expect(
+      db.transaction(async (tx) => {
+        await expect(placeHold(tx, holdFor(userId, 2))).rejects.toThrow(/grants hold 0 credits, 2 needed/);
+        // Caught, yet the transaction cannot go on: the database refuses its next statement.
+        await tx.execute(sql`select 1`);
+      }),
+    ).rejects.toThrow();
+    expect(await ledgerRowCounts(db)).toEqual(before);
+    expect(await getBalance(db, userId)).toEqual({ available: 18, held: 0 });
   });
 });

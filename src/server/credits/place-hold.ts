@@ -9,7 +9,7 @@ import type { Db } from '../db/client';
 import type { LedgerTransaction } from '../db/schema';
 import { AppError } from '../errors';
 import { lockUserAccount } from './account-lock';
-import { placeHoldStatement } from './hold-statements';
+import { abortTransaction, placeHoldStatement } from './hold-statements';
 import { withinTransaction } from './within-transaction';
 import { requireAmount, requireFuture, requireKey, requireText } from './inputs';
 import { assertSameRequest, findTransactionByKey, fingerprintOf } from './journal';
@@ -86,16 +86,19 @@ export async function placeHold(db: Db, input: PlaceHoldInput): Promise<PlaceHol
       at: input.at,
     });
     if (placed.holdId === null) {
-      // The key was taken: the same request again (answer as before), or a different one (refused).
+      // Nothing was written. The key was taken: the same request again (answer as before) or
+      // a different one (refused); or it is free and the account has too few credits.
       const existing = await findTransactionByKey(tx, input.idempotencyKey);
-      if (!existing) throw new Error(`idempotency key ${input.idempotencyKey} conflicted but is not visible`);
-      return replay(existing);
+      if (existing) return replay(existing);
+      throw insufficient(input.userId, input.amount);
     }
-    if (placed.moved !== 1) throw insufficient(input.userId, input.amount);
     // The grants hold exactly the available balance just checked; less means a corrupt ledger.
-    if (placed.allocated !== input.amount) {
-      throw new Error(
-        `credit account ${account.id}: grants hold ${placed.allocated} credits, ${input.amount} needed`,
+    if (placed.moved !== 1 || placed.allocated !== input.amount) {
+      return abortTransaction(
+        tx,
+        new Error(
+          `credit account ${account.id}: grants hold ${placed.allocated} credits, ${input.amount} needed`,
+        ),
       );
     }
     return {

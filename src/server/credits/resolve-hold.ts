@@ -10,7 +10,7 @@ import type { Db } from '../db/client';
 import { creditHolds, type HoldVoidReason } from '../db/schema';
 import { AppError } from '../errors';
 import { lockAccountOfHold } from './account-lock';
-import { resolveHoldStatement } from './hold-statements';
+import { abortTransaction, resolveHoldStatement } from './hold-statements';
 import { invalid, requireKey } from './inputs';
 import { withinTransaction } from './within-transaction';
 import { assertSameRequest, findTransactionByKey, fingerprintOf, type Fingerprinted } from './journal';
@@ -87,11 +87,17 @@ export async function resolveHold(db: Db, request: ResolveRequest): Promise<Hold
         if (existing) assertSameRequest(existing, request.kind, fingerprintOf(request.kind, params));
         throw new Error(`key ${request.idempotencyKey} is recorded but hold ${hold.id} is open`);
       }
-      if (result.resolved !== 1) throw alreadyResolved(hold.id, hold.status);
-      if (result.moved !== 1)
-        throw new Error(`credit account ${account.id} holds less than its open hold ${hold.id}`);
-      if (result.returned !== released)
-        throw new Error(`hold ${hold.id}: allocations gave back ${result.returned} credits, not ${released}`);
+      // The hold was read open under the account's lock, and the account holds at least its
+      // amount: anything else is a corrupt ledger, and nothing of this may commit.
+      if (result.resolved !== 1 || result.moved !== 1 || result.returned !== released) {
+        return abortTransaction(
+          tx,
+          new Error(
+            `hold ${hold.id}: resolved ${result.resolved}, account moved ${result.moved}, ` +
+              `${result.returned} of ${released} credits given back to grants`,
+          ),
+        );
+      }
       return { holdId: hold.id, settled, released, replayed: false };
     });
   } catch (error) {

@@ -1,11 +1,12 @@
 /**
  * Runs a ledger operation in a transaction of its own, or as part of the
  * caller's when it is given one. No savepoint is taken in the second case
- * (two statements fewer on every generation's path): a failed operation
- * fails the caller's whole transaction, which is what every caller wants,
- * as the generation, its hold and its job commit together or not at all.
- * A caller that catches the error cannot carry on by mistake either: the
- * database refuses every later statement of an aborted transaction.
+ * (two statements fewer on every generation's path), so an operation run
+ * this way must leave the caller's transaction either untouched or failed:
+ * a refusal (not enough credits, a hold already resolved, a key used by
+ * another request) writes nothing, and an inconsistency found after writing
+ * aborts the transaction at the database (hold-statements.ts), so nothing
+ * of it can commit even when the caller catches the error.
  */
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client';
