@@ -24,10 +24,11 @@
  *               by the one in-process worker (WORKER_CONCURRENCY as configured):
  *               time to drain, throughput, peak RSS and event-loop delay of the
  *               server, outcomes, and the ledger checker's verdict.
- *   thumbnails  in this process, on provider-made images: the platform's
- *               makeThumbnail against a bare sharp resize-to-WebP, same inputs,
- *               same concurrency, interleaved; and the whole storing path
- *               (processImage + makeThumbnail) against its bare equivalent.
+ *   thumbnails  in this process (generation-thumbnails.mjs), on provider-made
+ *               images: the platform's makeThumbnail against a bare sharp
+ *               resize-to-WebP, same inputs, same concurrency, interleaved;
+ *               and the whole storing path (processImage + makeThumbnail)
+ *               against its bare equivalent.
  * After the server stops, the benchmark opens its database (PGlite has one
  * owner at a time) for the timestamps and the ledger check; those modules and
  * the image code are loaded from the TypeScript sources with Node's type
@@ -41,9 +42,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { registerHooks } from 'node:module';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import { serverEnv, serverNodeFlags } from '../scripts/server-env.mjs';
 import { benchDatabase } from './generation-database.mjs';
+import { thumbnailPhase } from './generation-thumbnails.mjs';
 
 registerHooks({
   resolve(specifier, context, nextResolve) {
@@ -67,10 +68,6 @@ const WARMUP = env('BENCH_WARMUP', 10);
 const SEQUENTIAL = env('BENCH_SEQUENTIAL', 200);
 const INFLIGHT = env('BENCH_INFLIGHT', 1000);
 const SUBMITTERS = env('BENCH_SUBMITTERS', 20);
-const THUMB_INPUTS = env('BENCH_THUMB_INPUTS', 16);
-const THUMB_ROUNDS = env('BENCH_THUMB_ROUNDS', 6);
-const THUMB_CONCURRENCY = env('BENCH_THUMB_CONCURRENCY', 4);
-const THUMB_SIZE = process.env.BENCH_THUMB_SIZE || '1024x1024';
 const MODEL = process.env.BENCH_MODEL || 'local-preview';
 // Unset: the model's default size (the first it lists), as the generator page sends.
 const SIZE = process.env.BENCH_SIZE || undefined;
@@ -380,76 +377,6 @@ async function readDatabase(sequential, inflight) {
   }
 }
 
-// ---------------------------------------------------------------- thumbnails (this process)
-
-async function thumbnailPhase() {
-  const [width, height] = THUMB_SIZE.split('x').map(Number);
-  const inputs = [];
-  for (let i = 0; i < THUMB_INPUTS; i++) {
-    inputs.push(
-      Buffer.from(
-        await renderLocalImage({
-          model: 'preview',
-          prompt: prompts[i % prompts.length],
-          seed: i,
-          width,
-          height,
-        }),
-      ),
-    );
-  }
-  // The reference named by the issue: sharp's defaults (WebP quality 80, effort 4).
-  const raw = (input) => sharp(input).resize(512, 512, { fit: 'inside' }).webp().toBuffer();
-  // The same encoder settings as makeThumbnail, so the ratio shows the platform's own cost.
-  const rawSameEncoder = (input) =>
-    sharp(input)
-      .resize(512, 512, { fit: 'inside', withoutEnlargement: true })
-      .webp({ quality: 80, effort: 2 })
-      .toBuffer();
-  const variants = {
-    platform: (input) => makeThumbnail(input),
-    raw,
-    rawSameEncoder,
-    // What storing a generation does per image: the original re-encoded and the thumbnail, together.
-    platformStoring: (input) => Promise.all([processImage(input), makeThumbnail(input)]),
-    rawStoring: (input) => Promise.all([sharp(input).png().toBuffer(), rawSameEncoder(input)]),
-  };
-  const run = async (fn) => {
-    let nextInput = 0;
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: THUMB_CONCURRENCY }, async () => {
-        while (nextInput < inputs.length) await fn(inputs[nextInput++]);
-      }),
-    );
-    return performance.now() - started;
-  };
-  const totals = Object.fromEntries(Object.keys(variants).map((name) => [name, 0]));
-  for (const fn of Object.values(variants)) await run(fn); // warm-up
-  // Interleaved, so a change in the machine's load falls on both sides alike.
-  for (let r = 0; r < THUMB_ROUNDS; r++) {
-    for (const [name, fn] of Object.entries(variants)) totals[name] += await run(fn);
-  }
-  const rate = (name) => (inputs.length * THUMB_ROUNDS) / (totals[name] / 1000);
-  return {
-    inputSize: THUMB_SIZE,
-    inputs: inputs.length,
-    rounds: THUMB_ROUNDS,
-    concurrency: THUMB_CONCURRENCY,
-    sharpConcurrency: sharp.concurrency(),
-    makeThumbnailPerSecond: round(rate('platform')),
-    rawSharpPerSecond: round(rate('raw')),
-    percentOfRaw: round((rate('platform') / rate('raw')) * 100),
-    rawSameEncoderPerSecond: round(rate('rawSameEncoder')),
-    percentOfRawSameEncoder: round((rate('platform') / rate('rawSameEncoder')) * 100),
-    storingPath: {
-      processImageAndThumbnailPerSecond: round(rate('platformStoring')),
-      rawPngAndThumbnailPerSecond: round(rate('rawStoring')),
-      percentOfRaw: round((rate('platformStoring') / rate('rawStoring')) * 100),
-    },
-  };
-}
-
 // ---------------------------------------------------------------- run
 
 const loadAtStart = loadAverage();
@@ -473,7 +400,7 @@ try {
   await data.drop();
   throw error;
 }
-const thumbnails = await thumbnailPhase();
+const thumbnails = await thumbnailPhase({ makeThumbnail, processImage, renderLocalImage, prompts });
 rmSync(dataDir, { recursive: true, force: true });
 await data.drop();
 
