@@ -219,45 +219,53 @@ export function objectKeys(generationId: string, index: number, extension: strin
 }
 
 /**
- * Each image's original and thumbnail are made at the same time, both from
+ * Every image's original and thumbnail are made at the same time, both from
  * the provider's bytes (each checks them the same way; the thumbnail turns
  * the image upright, converts it to sRGB and drops metadata itself, so it
- * equals a thumbnail of the original), and stored at the same time: the
- * time to store is the longer of the two, not their sum.
+ * equals a thumbnail of the original), and each is written as soon as it is
+ * made: the original's write overlaps the thumbnail's encoding. How many
+ * encode at once is bounded by open-image.ts. A run that fails halfway may
+ * leave objects no row refers to; the sweeper deletes those (J3).
  */
 async function storeImages(deps: GenerationDeps, row: Row, images: GeneratedImage[]): Promise<StoredImage[]> {
-  const stored: StoredImage[] = [];
   const limits = { maxPixels: deps.config.imageMaxPixels };
-  for (const [index, image] of images.entries()) {
-    let processed: Awaited<ReturnType<typeof processImage>>;
-    let thumb: Awaited<ReturnType<typeof makeThumbnail>>;
+  const encoded = async <T>(index: number, encoding: Promise<T>): Promise<T> => {
     try {
-      [processed, thumb] = await Promise.all([
-        processImage(image.bytes, limits),
-        makeThumbnail(image.bytes, limits),
-      ]);
+      return await encoding;
     } catch (error) {
       throw new InvalidOutput(`image ${index}: ${error instanceof Error ? error.message : String(error)}`, {
         cause: error,
       });
     }
-    const keys = objectKeys(row.id, index, processed.extension);
-    await Promise.all([
-      deps.storage.put(keys.objectKey, processed.bytes, { contentType: processed.contentType }),
-      deps.storage.put(keys.thumbKey, thumb.bytes, { contentType: 'image/webp' }),
-    ]);
-    stored.push({
-      index,
-      ...keys,
-      contentType: processed.contentType,
-      width: processed.width,
-      height: processed.height,
-      bytes: processed.byteSize,
-      sha256: processed.sha256,
-      seed: image.seed ?? (row.seed !== null ? row.seed + index : null),
-    });
-  }
-  return stored;
+  };
+  return Promise.all(
+    images.map(async (image, index): Promise<StoredImage> => {
+      const [original, thumbKey] = await Promise.all([
+        encoded(index, processImage(image.bytes, limits)).then(async (processed) => {
+          const { objectKey } = objectKeys(row.id, index, processed.extension);
+          await deps.storage.put(objectKey, processed.bytes, { contentType: processed.contentType });
+          return { processed, objectKey };
+        }),
+        encoded(index, makeThumbnail(image.bytes, limits)).then(async (thumb) => {
+          const { thumbKey } = objectKeys(row.id, index, thumb.extension);
+          await deps.storage.put(thumbKey, thumb.bytes, { contentType: 'image/webp' });
+          return thumbKey;
+        }),
+      ]);
+      const { processed, objectKey } = original;
+      return {
+        index,
+        objectKey,
+        thumbKey,
+        contentType: processed.contentType,
+        width: processed.width,
+        height: processed.height,
+        bytes: processed.byteSize,
+        sha256: processed.sha256,
+        seed: image.seed ?? (row.seed !== null ? row.seed + index : null),
+      };
+    }),
+  );
 }
 
 /**

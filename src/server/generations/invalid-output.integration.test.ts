@@ -1,0 +1,83 @@
+/**
+ * A provider that answers with something that is not an image: the
+ * generation fails as invalid_output, nothing is charged and no image row is
+ * left. (An object a half-finished store wrote has no row and is deleted by
+ * the sweeper's orphan pass, J3, tested with the sweeper.)
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, signUp, type TestApp } from '../../../tests/support/app';
+import { expectLedgerSound } from '../../../tests/support/ledger';
+import { renderLocalImage } from '../providers/local/render';
+import { createProviderRegistry } from '../providers/registry';
+import type { ImageProvider } from '../providers/types';
+import type { GenerationView } from './queries';
+
+let t: TestApp;
+let calls = 0;
+beforeAll(async () => {
+  const valid = await renderLocalImage({
+    model: 'preview',
+    prompt: 'a lighthouse',
+    seed: 1,
+    width: 512,
+    height: 512,
+  });
+  // Stands in for the offline provider: the first image is real, the second is an HTML page.
+  const broken: ImageProvider = {
+    id: 'local',
+    generate: () => {
+      calls++;
+      return Promise.resolve({
+        images: [
+          { bytes: valid, mediaType: 'image/png' },
+          {
+            bytes: new TextEncoder().encode('<html><body>not an image</body></html>'),
+            mediaType: 'image/png',
+          },
+        ],
+      });
+    },
+  };
+  t = await createTestApp(
+    { STARTER_CREDITS: '10' },
+    { workers: true, providers: createProviderRegistry({ local: false, providers: [broken] }) },
+  );
+});
+afterAll(() => t.close());
+
+async function finished(cookie: string, id: string): Promise<GenerationView> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const view = (await (
+      await t.request(`/api/generations/${id}`, { headers: { cookie } })
+    ).json()) as GenerationView;
+    if (['succeeded', 'failed', 'canceled'].includes(view.status)) return view;
+    if (Date.now() > deadline) throw new Error(`generation ${id} still ${view.status}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('a provider answering with bytes that are not an image', () => {
+  it('fails the generation as invalid_output and refunds it, without retrying', async () => {
+    const { cookie } = await signUp(t);
+    const response = await t.request('/api/generations', {
+      headers: { cookie },
+      json: { modelId: 'local-preview', prompt: 'a lighthouse', n: 2, size: '512x512' },
+    });
+    expect(response.status).toBe(202);
+    const { id, cost } = (await response.json()) as { id: string; cost: number };
+    expect(cost).toBeGreaterThan(0);
+
+    const view = await finished(cookie, id);
+    expect(view).toMatchObject({ status: 'failed', errorCode: 'invalid_output', charged: 0, images: [] });
+    expect(view.errorMessage).toEqual(expect.any(String));
+    // A broken answer is not worth asking again for.
+    expect(calls).toBe(1);
+    const credits = (await (await t.request('/api/credits', { headers: { cookie } })).json()) as {
+      available: number;
+      held: number;
+    };
+    expect(credits).toEqual(expect.objectContaining({ available: 10, held: 0 }));
+    await expectLedgerSound(t.database.db);
+  });
+});
