@@ -1,0 +1,114 @@
+/**
+ * OpenAI Images (providers.md §4.1) through the AI SDK: `openai.image(id)`
+ * with `generateImage`, which posts to `/images/generations`, or to
+ * multipart `/images/edits` when reference images are given. The model id
+ * comes from the catalog route. The SDK's own retries are off (the job
+ * retries, with backoff and fallback, retry.ts); failures are mapped to
+ * ProviderError by status and OpenAI's structured `error.type`/`error.code`,
+ * never by message text.
+ */
+import { createOpenAI } from '@ai-sdk/openai';
+import { generateImage } from 'ai';
+import { ProviderError, toProviderError } from '../errors';
+import type { GenerateContext, GenerateRequest, GenerateResult, ImageProvider } from '../types';
+
+export const OPENAI_PROVIDER_ID = 'openai';
+
+export interface OpenAiProviderOptions {
+  apiKey: string;
+  /** Default https://api.openai.com/v1; a proxy, a gateway or a test fake otherwise. */
+  baseUrl?: string;
+  /** For tests: the fetch the SDK uses. */
+  fetch?: typeof fetch;
+}
+
+/** OpenAI takes these sizes on every GPT image model; gpt-image-2 also takes custom ones. */
+const FIXED_SIZES = new Set(['1024x1024', '1536x1024', '1024x1536']);
+
+export function createOpenAiProvider(options: OpenAiProviderOptions): ImageProvider {
+  const openai = createOpenAI({
+    apiKey: options.apiKey,
+    ...(options.baseUrl ? { baseURL: options.baseUrl } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  return {
+    id: OPENAI_PROVIDER_ID,
+    async generate(request: GenerateRequest, context: GenerateContext): Promise<GenerateResult> {
+      const warnings: string[] = [];
+      if (request.seed !== undefined) warnings.push('seed: not supported by OpenAI, ignored');
+      if (request.negativePrompt) warnings.push('negativePrompt: not supported by OpenAI, ignored');
+      const size = request.size ? `${request.size.width}x${request.size.height}` : undefined;
+      if (size && !FIXED_SIZES.has(size) && !request.model.startsWith('gpt-image-2')) {
+        throw new ProviderError('invalid_request', {
+          providerId: OPENAI_PROVIDER_ID,
+          detail: `size ${size} is not one of ${[...FIXED_SIZES].join(', ')} for ${request.model}`,
+        });
+      }
+      const references = request.referenceImages ?? [];
+      try {
+        const result = await generateImage({
+          model: openai.image(request.model),
+          prompt:
+            references.length > 0
+              ? { text: request.prompt, images: references.map((image) => image.bytes) }
+              : request.prompt,
+          n: request.n,
+          maxImagesPerCall: 10,
+          ...(size ? { size: size as `${number}x${number}` } : {}),
+          maxRetries: 0,
+          abortSignal: context.signal,
+          ...(request.providerOptions
+            ? { providerOptions: { openai: request.providerOptions as Record<string, never> } }
+            : {}),
+        });
+        const requestId = result.responses
+          .map((response) => response.headers?.['x-request-id'])
+          .find((id) => typeof id === 'string');
+        return {
+          images: result.images.map((image) => ({ bytes: image.uint8Array, mediaType: image.mediaType })),
+          warnings,
+          ...(requestId ? { metadata: { requestId } } : {}),
+        };
+      } catch (error) {
+        throw openAiError(error);
+      }
+    },
+  };
+}
+
+/** OpenAI's table (§4.1) first, for what a status alone cannot tell; the status reading after. */
+function openAiError(error: unknown): ProviderError {
+  const mapped = toProviderError(error, { providerId: OPENAI_PROVIDER_ID });
+  const body = errorBody(error);
+  const base = {
+    providerId: OPENAI_PROVIDER_ID,
+    cause: error,
+    ...(mapped.status ? { status: mapped.status } : {}),
+  };
+  if (mapped.status === 429 && (body?.code === 'insufficient_quota' || body?.type === 'insufficient_quota')) {
+    return new ProviderError('quota', { ...base, detail: 'insufficient_quota' });
+  }
+  if (
+    mapped.status === 400 &&
+    (body?.code === 'moderation_blocked' ||
+      body?.code === 'content_policy_violation' ||
+      body?.type === 'image_generation_user_error')
+  ) {
+    return new ProviderError('content_policy', { ...base, detail: body.code ?? body.type ?? 'blocked' });
+  }
+  return mapped;
+}
+
+/** OpenAI's `{"error": {"type", "code"}}`, read from the raw response body the SDK keeps. */
+function errorBody(error: unknown): { type?: string; code?: string } | undefined {
+  const raw = (error as { responseBody?: unknown } | null)?.responseBody;
+  if (typeof raw !== 'string') return undefined;
+  try {
+    const parsed = JSON.parse(raw) as { error?: { type?: unknown; code?: unknown } };
+    const type = typeof parsed.error?.type === 'string' ? parsed.error.type : undefined;
+    const code = typeof parsed.error?.code === 'string' ? parsed.error.code : undefined;
+    return { ...(type ? { type } : {}), ...(code ? { code } : {}) };
+  } catch {
+    return undefined;
+  }
+}
