@@ -9,8 +9,9 @@
  */
 import { createOpenAI } from '@ai-sdk/openai';
 import { generateImage } from 'ai';
-import { ProviderError, toProviderError } from '../errors';
+import { ProviderError } from '../errors';
 import type { GenerateContext, GenerateRequest, GenerateResult, ImageProvider } from '../types';
+import { openAiError } from './openai-errors';
 
 export const OPENAI_PROVIDER_ID = 'openai';
 
@@ -70,45 +71,8 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): ImageProvi
           ...(requestId ? { metadata: { requestId } } : {}),
         };
       } catch (error) {
-        throw openAiError(error);
+        throw openAiError(error, OPENAI_PROVIDER_ID);
       }
     },
   };
-}
-
-/** OpenAI's table (§4.1) first, for what a status alone cannot tell; the status reading after. */
-function openAiError(error: unknown): ProviderError {
-  const mapped = toProviderError(error, { providerId: OPENAI_PROVIDER_ID });
-  const body = errorBody(error);
-  const base = {
-    providerId: OPENAI_PROVIDER_ID,
-    cause: error,
-    ...(mapped.status ? { status: mapped.status } : {}),
-  };
-  if (mapped.status === 429 && (body?.code === 'insufficient_quota' || body?.type === 'insufficient_quota')) {
-    return new ProviderError('quota', { ...base, detail: 'insufficient_quota' });
-  }
-  if (
-    mapped.status === 400 &&
-    (body?.code === 'moderation_blocked' ||
-      body?.code === 'content_policy_violation' ||
-      body?.type === 'image_generation_user_error')
-  ) {
-    return new ProviderError('content_policy', { ...base, detail: body.code ?? body.type ?? 'blocked' });
-  }
-  return mapped;
-}
-
-/** OpenAI's `{"error": {"type", "code"}}`, read from the raw response body the SDK keeps. */
-function errorBody(error: unknown): { type?: string; code?: string } | undefined {
-  const raw = (error as { responseBody?: unknown } | null)?.responseBody;
-  if (typeof raw !== 'string') return undefined;
-  try {
-    const parsed = JSON.parse(raw) as { error?: { type?: unknown; code?: unknown } };
-    const type = typeof parsed.error?.type === 'string' ? parsed.error.type : undefined;
-    const code = typeof parsed.error?.code === 'string' ? parsed.error.code : undefined;
-    return { ...(type ? { type } : {}), ...(code ? { code } : {}) };
-  } catch {
-    return undefined;
-  }
 }
