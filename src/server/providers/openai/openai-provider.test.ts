@@ -6,7 +6,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpenAiFake, type OpenAiFake } from '../../../../tests/fakes/openai';
 import type { FaultKind } from '../../../../tests/fakes/fake-server';
-import { ProviderError, type ProviderErrorCode } from '../errors';
+import { providerFailure } from '../../../../tests/support/provider-contract';
+import type { ProviderErrorCode } from '../errors';
 import type { GenerateRequest, ImageProvider } from '../types';
 import { createOpenAiProvider } from './openai-provider';
 
@@ -29,16 +30,6 @@ const request = (overrides: Partial<GenerateRequest> = {}): GenerateRequest => (
 
 const run = (overrides: Partial<GenerateRequest> = {}, signal = AbortSignal.timeout(10_000)) =>
   provider.generate(request(overrides), { signal, attempt: 1 });
-
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ProviderError);
-    return error as ProviderError;
-  }
-  throw new Error('expected a ProviderError');
-}
 
 describe('OpenAI adapter: success', () => {
   it('returns n real images of the asked size, with the request id', async () => {
@@ -81,7 +72,7 @@ describe('OpenAI adapter: success', () => {
 
   it('refuses a custom size on a model that only takes the fixed ones, before calling', async () => {
     const before = fake.requests.length;
-    const error = await failure(run({ model: 'gpt-image-1.5', size: { width: 1280, height: 720 } }));
+    const error = await providerFailure(run({ model: 'gpt-image-1.5', size: { width: 1280, height: 720 } }));
     expect(error.code).toBe('invalid_request');
     expect(fake.requests.length).toBe(before);
   });
@@ -103,7 +94,7 @@ describe('OpenAI adapter: failures', () => {
   ];
   it.each(cases)('%s (%s) → %s', async (kind, code, variant) => {
     fake.fail({ kind, ...(variant ? { variant } : {}) });
-    const error = await failure(run());
+    const error = await providerFailure(run());
     expect(error.code).toBe(code);
     expect(error.providerId).toBe('openai');
     if (kind === 'rate_limited') expect(error.retryAfterMs).toBe(0);
@@ -111,11 +102,11 @@ describe('OpenAI adapter: failures', () => {
 
   it('maps a wrong key and a retired model id answered by the API itself', async () => {
     const wrongKey = createOpenAiProvider({ apiKey: 'sk-wrong', baseUrl: fake.baseUrl });
-    const auth = await failure(
+    const auth = await providerFailure(
       wrongKey.generate(request(), { signal: AbortSignal.timeout(5_000), attempt: 1 }),
     );
     expect(auth).toMatchObject({ code: 'auth', status: 401 });
-    expect(await failure(run({ model: 'gpt-image-1' }))).toMatchObject({
+    expect(await providerFailure(run({ model: 'gpt-image-1' }))).toMatchObject({
       code: 'model_unavailable',
       status: 404,
     });
@@ -124,7 +115,7 @@ describe('OpenAI adapter: failures', () => {
   it('ends a hanging call as a timeout when the signal fires', async () => {
     fake.fail({ kind: 'hang' });
     const started = Date.now();
-    const error = await failure(run({}, AbortSignal.timeout(300)));
+    const error = await providerFailure(run({}, AbortSignal.timeout(300)));
     expect(error.code).toBe('timeout');
     expect(Date.now() - started).toBeLessThan(5_000);
   });
