@@ -14,7 +14,7 @@ type QueryOptions = NonNullable<Parameters<Query>[2]>;
  * (it converts them itself): timestamp, timestamptz, interval, date and the
  * arrays numeric[], timestamp[], timestamptz[], interval[], date[].
  */
-export const DRIZZLE_TEXT_TYPES: readonly number[] = [1114, 1184, 1186, 1082, 1231, 1115, 1185, 1187, 1182];
+const DRIZZLE_TEXT_TYPES: readonly number[] = [1114, 1184, 1186, 1082, 1231, 1115, 1185, 1187, 1182];
 const keepText: Parser = (value) => value;
 
 /**

@@ -210,13 +210,14 @@ class InvalidOutput extends Error {
   override name = 'InvalidOutput';
 }
 
-/** Object keys derive from the generation and the image's index: a rerun overwrites, never duplicates. */
-export function objectKeys(generationId: string, index: number, extension: string) {
-  return {
-    objectKey: `generations/${generationId}/${index}.${extension}`,
-    thumbKey: `generations/${generationId}/${index}.thumb.webp`,
-  };
-}
+/*
+ * Object keys derive from the generation and the image's index: a rerun
+ * overwrites, never duplicates. The original keeps its format's extension.
+ */
+const originalKey = (generationId: string, index: number, extension: string) =>
+  `generations/${generationId}/${index}.${extension}`;
+const thumbnailKey = (generationId: string, index: number) =>
+  `generations/${generationId}/${index}.thumb.webp`;
 
 /**
  * Every image's original and thumbnail are made at the same time, both from
@@ -242,12 +243,12 @@ async function storeImages(deps: GenerationDeps, row: Row, images: GeneratedImag
     images.map(async (image, index): Promise<StoredImage> => {
       const [original, thumbKey] = await Promise.all([
         encoded(index, processImage(image.bytes, limits)).then(async (processed) => {
-          const { objectKey } = objectKeys(row.id, index, processed.extension);
+          const objectKey = originalKey(row.id, index, processed.extension);
           await deps.storage.put(objectKey, processed.bytes, { contentType: processed.contentType });
           return { processed, objectKey };
         }),
         encoded(index, makeThumbnail(image.bytes, limits)).then(async (thumb) => {
-          const { thumbKey } = objectKeys(row.id, index, thumb.extension);
+          const thumbKey = thumbnailKey(row.id, index);
           await deps.storage.put(thumbKey, thumb.bytes, { contentType: 'image/webp' });
           return thumbKey;
         }),

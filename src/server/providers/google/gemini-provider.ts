@@ -11,6 +11,7 @@
  */
 import { createGoogleGenerativeAI } from '@ai-sdk/google';
 import { generateImage, NoImageGeneratedError } from 'ai';
+import { ignoredFields, sdkImages } from '../ai-sdk-images';
 import { ProviderError, toProviderError } from '../errors';
 import type { GenerateContext, GenerateRequest, GenerateResult, ImageProvider } from '../types';
 
@@ -55,9 +56,7 @@ export function createGeminiProvider(options: GeminiProviderOptions): ImageProvi
   return {
     id: GEMINI_PROVIDER_ID,
     async generate(request: GenerateRequest, context: GenerateContext): Promise<GenerateResult> {
-      const warnings: string[] = [];
-      if (request.seed !== undefined) warnings.push('seed: not supported by Gemini image models, ignored');
-      if (request.negativePrompt) warnings.push('negativePrompt: not supported by Gemini, ignored');
+      const warnings = ignoredFields(request, 'Gemini', ['seed', 'negativePrompt']);
       const aspectRatio =
         request.aspectRatio ??
         (request.size ? ratioOfSize(request.size.width, request.size.height) : undefined);
@@ -83,7 +82,7 @@ export function createGeminiProvider(options: GeminiProviderOptions): ImageProvi
             : {}),
         });
         return {
-          images: result.images.map((image) => ({ bytes: image.uint8Array, mediaType: image.mediaType })),
+          images: sdkImages(result),
           warnings,
         };
       } catch (error) {

@@ -8,6 +8,7 @@
  */
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { generateImage } from 'ai';
+import { ignoredFields, sdkImages } from '../ai-sdk-images';
 import type { GenerateContext, GenerateRequest, GenerateResult, ImageProvider } from '../types';
 import { openAiError } from './openai-errors';
 
@@ -31,10 +32,7 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleProvider
   return {
     id: OPENAI_COMPATIBLE_PROVIDER_ID,
     async generate(request: GenerateRequest, context: GenerateContext): Promise<GenerateResult> {
-      const warnings: string[] = [];
-      if (request.seed !== undefined) warnings.push('seed: not part of the OpenAI images protocol, ignored');
-      if (request.negativePrompt)
-        warnings.push('negativePrompt: not part of the OpenAI images protocol, ignored');
+      const warnings = ignoredFields(request, 'the OpenAI images protocol', ['seed', 'negativePrompt']);
       if (request.referenceImages?.length)
         warnings.push('referenceImages: not sent to an OpenAI-compatible server');
       try {
@@ -56,7 +54,7 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleProvider
           },
         });
         return {
-          images: result.images.map((image) => ({ bytes: image.uint8Array, mediaType: image.mediaType })),
+          images: sdkImages(result),
           warnings,
         };
       } catch (error) {

@@ -9,6 +9,7 @@
  */
 import { createOpenAI } from '@ai-sdk/openai';
 import { generateImage } from 'ai';
+import { ignoredFields, sdkImages } from '../ai-sdk-images';
 import { ProviderError } from '../errors';
 import type { GenerateContext, GenerateRequest, GenerateResult, ImageProvider } from '../types';
 import { openAiError } from './openai-errors';
@@ -35,9 +36,7 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): ImageProvi
   return {
     id: OPENAI_PROVIDER_ID,
     async generate(request: GenerateRequest, context: GenerateContext): Promise<GenerateResult> {
-      const warnings: string[] = [];
-      if (request.seed !== undefined) warnings.push('seed: not supported by OpenAI, ignored');
-      if (request.negativePrompt) warnings.push('negativePrompt: not supported by OpenAI, ignored');
+      const warnings = ignoredFields(request, 'OpenAI', ['seed', 'negativePrompt']);
       const size = request.size ? `${request.size.width}x${request.size.height}` : undefined;
       if (size && !FIXED_SIZES.has(size) && !request.model.startsWith('gpt-image-2')) {
         throw new ProviderError('invalid_request', {
@@ -66,7 +65,7 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): ImageProvi
           .map((response) => response.headers?.['x-request-id'])
           .find((id) => typeof id === 'string');
         return {
-          images: result.images.map((image) => ({ bytes: image.uint8Array, mediaType: image.mediaType })),
+          images: sdkImages(result),
           warnings,
           ...(requestId ? { metadata: { requestId } } : {}),
         };
