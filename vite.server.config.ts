@@ -1,4 +1,4 @@
-/** Bundles the production server entry and the page-rendering worker to build/app/{main,render-worker,worker}.js. */
+/** Bundles the production server entry and the page-rendering worker to build/app/{main,render-worker,worker,admin}.js. */
 import { defineConfig } from 'vite';
 
 export default defineConfig({
@@ -14,6 +14,7 @@ export default defineConfig({
         main: 'src/server/main.ts',
         'render-worker': 'src/server/pages/render-worker.ts',
         worker: 'src/server/worker-main.ts',
+        admin: 'src/server/admin-cli.ts',
       },
       output: { entryFileNames: '[name].js', format: 'esm' },
     },

@@ -16,6 +16,7 @@ import { HTTPException } from 'hono/http-exception';
 import { defaultLocale } from '../i18n';
 import { isLocale, negotiateLocale } from '../i18n/server';
 import { cookieName } from '../shared/cookie-registry';
+import { adminRoutes } from './admin/routes';
 import { authRoutes } from './auth/routes';
 import { consentRoutes } from './consent/routes';
 import { contactRoutes } from './contact/routes';
@@ -96,6 +97,7 @@ export function createApp(deps: AppDeps, pages?: PagesOptions, appOptions: AppOp
     }),
   );
   api.use(csrfGuard({ publicOrigin: config.publicUrl, exemptPrefixes: ['/api/webhooks/'] }));
+  api.route('/admin', adminRoutes(deps));
   api.route('/auth', authRoutes(deps));
   api.route('/consent', consentRoutes(deps));
   api.route('/contact', contactRoutes(deps));

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, holdTimeoutFloor, loadConfig } from './config';
+import { ConfigError, holdTimeoutFloor, isPubliclyReachable, loadConfig } from './config';
 
 const dataDir = () => mkdtempSync(path.join(tmpdir(), 'imagegen-config-'));
 
@@ -103,5 +103,56 @@ describe('generation settings', () => {
     }).storage;
     expect(s3).toMatchObject({ driver: 's3', bucket: 'images', forcePathStyle: true });
     expect(loadConfig(base).storage).toEqual({ driver: 'disk', root: '/tmp/imagegen-config-test/storage' });
+  });
+});
+
+describe('admins and providers', () => {
+  it('reads ADMIN_EMAILS lower-cased, without blanks', () => {
+    const config = loadConfig({ DATA_DIR: dataDir(), ADMIN_EMAILS: ' Ops@Example.com ,, b@example.com ' });
+    expect(config.adminEmails).toEqual(['ops@example.com', 'b@example.com']);
+    expect(loadConfig({ DATA_DIR: dataDir() }).adminEmails).toEqual([]);
+  });
+
+  it('collects PROVIDER_<ID>_API_KEY and _BASE_URL by provider id', () => {
+    const config = loadConfig({
+      DATA_DIR: dataDir(),
+      PROVIDER_OPENAI_API_KEY: 'sk-1',
+      PROVIDER_OPENAI_BASE_URL: 'http://127.0.0.1:4010/v1/',
+      PROVIDER_OPENAI_COMPATIBLE_BASE_URL: 'http://gpu.internal:8000/v1',
+      PROVIDER_FAL_API_KEY: '',
+      PROVIDER_WEBHOOKS: 'off',
+    });
+    expect(config.providerEnv).toEqual({
+      openai: { apiKey: 'sk-1', baseUrl: 'http://127.0.0.1:4010/v1' },
+      openai_compatible: { baseUrl: 'http://gpu.internal:8000/v1' },
+    });
+  });
+
+  it('refuses a provider base URL that is not http(s), naming the variable', () => {
+    expect(() => loadConfig({ DATA_DIR: dataDir(), PROVIDER_REPLICATE_BASE_URL: 'ftp://x' })).toThrow(
+      /PROVIDER_REPLICATE_BASE_URL: must be an http\(s\) URL/,
+    );
+  });
+
+  it('asks for webhooks only where providers can reach the public URL, unless told', () => {
+    expect(isPubliclyReachable('https://images.example.com')).toBe(true);
+    for (const url of [
+      'http://images.example.com',
+      'https://localhost:3000',
+      'https://10.0.0.5',
+      'https://box.local',
+      'https://app.internal',
+      'https://[::1]:3000',
+    ]) {
+      expect(isPubliclyReachable(url), url).toBe(false);
+    }
+    const base = { DATA_DIR: dataDir() };
+    expect(loadConfig(base).providerWebhooks).toBe(false);
+    expect(loadConfig({ ...base, PUBLIC_URL: 'https://images.example.com' }).providerWebhooks).toBe(true);
+    expect(
+      loadConfig({ ...base, PUBLIC_URL: 'https://images.example.com', PROVIDER_WEBHOOKS: 'off' })
+        .providerWebhooks,
+    ).toBe(false);
+    expect(loadConfig({ ...base, PROVIDER_WEBHOOKS: 'on' }).providerWebhooks).toBe(true);
   });
 });

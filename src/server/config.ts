@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { ProviderOptionsError, providerSettingsFromEnv, type ProviderEnvSettings } from './providers/env';
 import {
   localProviderEnvShape,
   localProviderOptionsFromEnv,
@@ -65,6 +66,14 @@ const envSchema = z.object({
    * answers 503, so a load balancer stops sending traffic first. 0 = close at once.
    */
   SHUTDOWN_READINESS_DELAY_SECONDS: int(0, 0, 120),
+
+  /** Comma-separated emails that are made admins when they sign up or at boot (decision 016). */
+  ADMIN_EMAILS: optionalString,
+  /**
+   * Whether Replicate and fal are asked to post webhooks to PUBLIC_URL:
+   * `auto` when PUBLIC_URL is an https URL on a public host name, else polling only.
+   */
+  PROVIDER_WEBHOOKS: z.preprocess(emptyToUndefined, z.enum(['auto', 'on', 'off']).default('auto')),
 
   /** Credits granted to every new member (0 = none). */
   STARTER_CREDITS: int(20, 0, 1_000_000),
@@ -184,6 +193,12 @@ export interface Config {
       };
   imageMaxPixels: number;
   localProvider: LocalProviderOptions;
+  /** Lower-cased; these accounts get the admin role. */
+  adminEmails: string[];
+  /** Provider keys and base URLs from `PROVIDER_<ID>_*` variables, by provider id. */
+  providerEnv: Record<string, ProviderEnvSettings>;
+  /** True when asynchronous providers should post webhooks to PUBLIC_URL. */
+  providerWebhooks: boolean;
 }
 
 export class ConfigError extends Error {
@@ -272,7 +287,36 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     storage: storageConfig(env, dataDir),
     imageMaxPixels: env.IMAGE_MAX_MEGAPIXELS * 1_000_000,
     localProvider: localProviderOptionsFromEnv(env),
+    adminEmails: (env.ADMIN_EMAILS ?? '')
+      .split(',')
+      .map((email) => email.trim().toLowerCase())
+      .filter(Boolean),
+    providerEnv: providerEnvOrThrow(source),
+    providerWebhooks:
+      env.PROVIDER_WEBHOOKS === 'auto' ? isPubliclyReachable(publicUrl) : env.PROVIDER_WEBHOOKS === 'on',
   };
+}
+
+function providerEnvOrThrow(source: Record<string, string | undefined>): Record<string, ProviderEnvSettings> {
+  try {
+    return providerSettingsFromEnv(source);
+  } catch (error) {
+    if (!(error instanceof ProviderOptionsError)) throw error;
+    throw new ConfigError(`Invalid configuration:\n${error.issues.map((line) => `  ${line}`).join('\n')}`);
+  }
+}
+
+/**
+ * Whether a provider on the internet can post to this origin: https on a
+ * host name that is not local. An IP address, `localhost` or a `.local`,
+ * `.internal` or `.lan` name means a machine behind NAT or a test setup,
+ * where webhooks would only time out; PROVIDER_WEBHOOKS=on overrides.
+ */
+export function isPubliclyReachable(publicUrl: string): boolean {
+  const { protocol, hostname } = new URL(publicUrl);
+  if (protocol !== 'https:') return false;
+  if (hostname === 'localhost' || /\.(localhost|local|internal|lan|home\.arpa)$/.test(hostname)) return false;
+  return !/^[\d.]+$/.test(hostname) && !hostname.startsWith('[');
 }
 
 /**

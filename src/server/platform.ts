@@ -5,6 +5,8 @@
  * in a web process) the workers and the sweeper.
  */
 import type { Logger } from 'pino';
+import { promoteAdminEmails } from './admin/admin-emails';
+import { enableProvidersFromEnv } from './catalog/enable-from-env';
 import { seedCatalog } from './catalog/seed-catalog';
 import type { Config } from './config';
 import type { Database } from './db/client';
@@ -13,6 +15,7 @@ import { runGeneration } from './generations/run-generation';
 import { startSweeper, type Sweeper } from './generations/sweeper';
 import type { GenerationDeps } from './generations/types';
 import { startJobQueue } from './jobs/queue';
+import { providerKeyBox } from './providers/credentials';
 import { createProviderRegistry, type ProviderRegistry } from './providers/registry';
 import { createStorage } from './storage/create-storage';
 
@@ -37,10 +40,26 @@ export async function startPlatform(options: {
   const { config, logger, database, now } = options;
   const seeded = await seedCatalog(database.db);
   if (seeded.providers + seeded.models + seeded.routes > 0) logger.info({ seeded }, 'model catalog seeded');
+  const promoted = await promoteAdminEmails(database.db, config.adminEmails);
+  if (promoted.length > 0)
+    logger.info({ count: promoted.length }, 'ADMIN_EMAILS: accounts given the admin role');
+  const enabled = await enableProvidersFromEnv(database.db, config.providerEnv);
+  if (enabled.length > 0)
+    logger.info({ providers: enabled }, 'providers configured by the environment turned on');
   const storage = await createStorage(config.storage);
   const queue = await startJobQueue(database, config, logger);
   const events = await startGenerationEvents(database, { url: database.url, logger });
-  const providers = options.providers ?? createProviderRegistry({ local: config.localProvider });
+  const providers =
+    options.providers ??
+    createProviderRegistry({
+      local: config.localProvider,
+      catalog: {
+        db: database.db,
+        keyBox: providerKeyBox(config.appSecret),
+        env: config.providerEnv,
+        appUrl: config.publicUrl,
+      },
+    });
   const generation: GenerationDeps = {
     db: database.db,
     config,

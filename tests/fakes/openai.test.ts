@@ -179,3 +179,21 @@ describe('OpenAI fake: edits and files', () => {
     expect((await fetch(url)).status).toBe(404);
   });
 });
+
+describe('OpenAI fake: model list', () => {
+  it('lists models for the right key and answers 401 otherwise', async () => {
+    const fake = await startOpenAiFake({ apiKey: 'sk-list', extraModels: ['flux-dev'] });
+    try {
+      const ok = await fetch(`${fake.baseUrl}/models`, { headers: { authorization: 'Bearer sk-list' } });
+      expect(ok.status).toBe(200);
+      const body = (await ok.json()) as { object: string; data: { id: string }[] };
+      expect(body.object).toBe('list');
+      expect(body.data.map((m) => m.id)).toEqual(['gpt-image-2', 'flux-dev']);
+      const denied = await fetch(`${fake.baseUrl}/models`, { headers: { authorization: 'Bearer nope' } });
+      expect(denied.status).toBe(401);
+      expect(((await denied.json()) as { error: { code: string } }).error.code).toBe('invalid_api_key');
+    } finally {
+      await fake.close();
+    }
+  });
+});

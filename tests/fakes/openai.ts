@@ -23,6 +23,8 @@ export interface OpenAiFakeOptions {
   retiredModels?: readonly string[];
   /** Decides which retired list applies when `retiredModels` is not given. */
   now?: () => Date;
+  /** Further ids `GET /v1/models` lists (a self-hosted server's own models). */
+  extraModels?: readonly string[];
 }
 
 export interface OpenAiFake extends FakeServer {
@@ -98,6 +100,26 @@ export async function startOpenAiFake(options: OpenAiFakeOptions = {}): Promise<
 
   const server = await startFakeServer(async (request, res) => {
     const requestId = server.nextId('req');
+    if (request.method === 'GET' && request.path === '/v1/models') {
+      // The model list: what an admin's "test connection" asks for.
+      if (request.headers.authorization !== `Bearer ${apiKey}`) {
+        sendError(res, requestId, {
+          status: 401,
+          type: 'invalid_request_error',
+          code: 'invalid_api_key',
+          message: 'Incorrect API key provided.',
+        });
+        return;
+      }
+      const data = ['gpt-image-2', ...(options.extraModels ?? [])].map((id) => ({
+        id,
+        object: 'model',
+        created: 1_780_000_000,
+        owned_by: 'system',
+      }));
+      sendJson(res, 200, { object: 'list', data }, { 'x-request-id': requestId });
+      return;
+    }
     if (request.method !== 'POST' || !/^\/v1\/images\/(generations|edits)$/.test(request.path)) {
       sendError(res, requestId, {
         status: 404,

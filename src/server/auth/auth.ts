@@ -15,6 +15,7 @@
  * limiter is off; the client IP reaches it through a header the platform sets
  * itself after applying the trusted-proxy rule (decision 004).
  */
+import { isAdminEmail } from '../admin/admin-emails';
 import { betterAuth } from 'better-auth';
 import { ensureAccount, grantCredits, starterGrantKey } from '../credits';
 import { drizzleAdapter } from 'better-auth/adapters/drizzle';
@@ -76,6 +77,11 @@ export function createAuth(options: { config: Config; db: Db; logger: Logger }) 
     databaseHooks: {
       user: {
         create: {
+          // ADMIN_EMAILS: the account is an admin from its first request.
+          before: async (user) =>
+            Promise.resolve(
+              isAdminEmail(config.adminEmails, user.email) ? { data: { ...user, role: 'admin' } } : true,
+            ),
           after: async (user) => {
             try {
               await ensureAccount(db, user.id);

@@ -34,6 +34,8 @@ import {
 
 export interface CatalogProvider {
   id: string;
+  /** The adapter that serves it (providers/adapters.ts). */
+  adapter: string;
   nameEn: string;
   nameZh: string;
   enabled: boolean;
@@ -191,6 +193,7 @@ function toProvider(
   const provider = settings.success
     ? {
         id: row.id,
+        adapter: row.adapter,
         nameEn: row.nameEn,
         nameZh: row.nameZh,
         enabled: row.enabled,

@@ -5,6 +5,7 @@ import { pickLocalized, toPublicModel } from './public-model';
 
 const provider: CatalogProvider = {
   id: 'openai',
+  adapter: 'openai',
   nameEn: 'OpenAI',
   nameZh: 'OpenAI 中文',
   enabled: true,

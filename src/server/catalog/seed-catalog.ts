@@ -57,7 +57,7 @@ export async function seedCatalog(db: Db, options: SeedCatalogOptions = {}): Pro
     if (newProviders.length > 0) {
       const rows = await tx
         .insert(providers)
-        .values(newProviders.map((p) => ({ ...p, settings: {} })))
+        .values(newProviders.map((p) => ({ ...p, adapter: p.id, settings: {} })))
         .onConflictDoNothing()
         .returning({ id: providers.id });
       result.providers = rows.length;

@@ -13,6 +13,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { lockDataDir } from './data-dir-lock';
 import { tunePglite } from './pglite-tuning';
 import * as schema from './schema';
 
@@ -107,23 +108,37 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
         ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
         startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
       });
+    let unlock = () => {};
     if (options.dataDir) {
       mkdirSync(options.dataDir, { recursive: true });
+      unlock = lockDataDir(options.dataDir);
       // An instance that created its data folder keeps what initdb left in
       // memory (about 350 MB resident) until it is closed; a second opening
       // does not. So the first start creates the folder, closes, and reopens.
       if (!existsSync(path.join(options.dataDir, 'PG_VERSION'))) await (await create()).close();
     }
-    const client = tunePglite(await create());
+    let client: PGlite;
+    try {
+      client = tunePglite(await create());
+    } catch (error) {
+      unlock();
+      throw error;
+    }
     const db = drizzlePglite({ client, schema }) as unknown as Db;
     return {
       db,
       driver: 'pglite',
       pglite: client,
-      // PGlite belongs to this process alone, so no lock is needed.
+      // PGlite belongs to this process alone (the data-folder lock), so no migration lock is needed.
       migrate: () => migratePglite(drizzlePglite({ client, schema }), { migrationsFolder }),
       isReady: async () => (await appliedMigrationCount(db)) >= expected,
-      close: () => client.close(),
+      close: async () => {
+        try {
+          await client.close();
+        } finally {
+          unlock();
+        }
+      },
     };
   }
 

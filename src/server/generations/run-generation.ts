@@ -14,7 +14,7 @@ import { makeThumbnail } from '../images/make-thumbnail';
 import { processImage } from '../images/process-image';
 import { ProviderError, canFallBackCode, type ProviderErrorCode } from '../providers/errors';
 import { runWithRetry } from '../providers/retry';
-import type { GeneratedImage } from '../providers/types';
+import type { GeneratedImage, ImageProvider } from '../providers/types';
 import { announcedColumn } from './events';
 import type { GenerationDeps } from './types';
 
@@ -135,12 +135,20 @@ async function callProvider(deps: GenerationDeps, row: Row, signal: AbortSignal)
     const isLast = index === routes.length - 1;
     const maxAttempts = isLast ? budget : Math.min(2, budget);
     if (maxAttempts <= 0) break;
-    const provider = deps.providers.get(route.provider.id);
-    if (!provider) {
-      last = new ProviderError('model_unavailable', { providerId: route.provider.id });
+    let startedAt = new Date();
+    let provider: ImageProvider;
+    try {
+      provider = await deps.providers.resolve(route.provider);
+    } catch (error) {
+      // No key, a key that no longer opens, no adapter: this route cannot be
+      // called; the next one may be. Recorded like a call that failed at once.
+      if (!(error instanceof ProviderError)) throw error;
+      deps.logger.warn({ err: error, provider: route.provider.id }, 'provider route not callable');
+      attempts.push(attemptOf(route, startedAt, 0, error.code));
+      last = error;
+      if (!canFallBackCode(error.code)) break;
       continue;
     }
-    let startedAt = new Date();
     const result = await runWithRetry(
       async (context) => {
         startedAt = new Date();
@@ -170,14 +178,7 @@ async function callProvider(deps: GenerationDeps, row: Row, signal: AbortSignal)
         // Called exactly once per attempt, when it has ended. (No de-duplication by start
         // time: a retry after a 0 ms jittered backoff can start in the same millisecond.)
         onAttempt: (record) => {
-          attempts.push({
-            provider: route.provider.id,
-            providerModelId: route.providerModelId,
-            route: route.position,
-            startedAt: startedAt.toISOString(),
-            latencyMs: Math.round(record.latencyMs),
-            ...(record.errorCode ? { errorCode: record.errorCode } : {}),
-          });
+          attempts.push(attemptOf(route, startedAt, record.latencyMs, record.errorCode));
         },
       },
     );
@@ -192,6 +193,22 @@ async function callProvider(deps: GenerationDeps, row: Row, signal: AbortSignal)
     if (signal.aborted || !canFallBackCode(result.error.code)) break;
   }
   return { ok: false, code: last?.code ?? 'provider_error', attempts };
+}
+
+function attemptOf(
+  route: CatalogRoute,
+  startedAt: Date,
+  latencyMs: number,
+  errorCode: ProviderErrorCode | undefined,
+): GenerationAttempt {
+  return {
+    provider: route.provider.id,
+    providerModelId: route.providerModelId,
+    route: route.position,
+    startedAt: startedAt.toISOString(),
+    latencyMs: Math.round(latencyMs),
+    ...(errorCode ? { errorCode } : {}),
+  };
 }
 
 interface StoredImage {

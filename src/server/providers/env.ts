@@ -33,3 +33,43 @@ export function parseEnv<Schema extends z.ZodType>(
   if (parsed.success) return parsed.data;
   throw new ProviderOptionsError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
 }
+
+/** A provider's key and base URL from the environment (`PROVIDER_<ID>_API_KEY`, `PROVIDER_<ID>_BASE_URL`). */
+export interface ProviderEnvSettings {
+  apiKey?: string;
+  baseUrl?: string;
+}
+
+const PROVIDER_VAR = /^PROVIDER_([A-Z][A-Z0-9_]*?)_(API_KEY|BASE_URL)$/;
+
+/**
+ * Collects every `PROVIDER_<ID>_API_KEY` / `PROVIDER_<ID>_BASE_URL` pair by
+ * provider id (lower-cased: `PROVIDER_OPENAI_COMPATIBLE_BASE_URL` belongs to
+ * `openai_compatible`). One naming rule for every provider, including ones
+ * an admin adds, so `npm run dev:fakes` can print settings for all of them.
+ * Keys entered in the admin pages take precedence (decision 016).
+ */
+export function providerSettingsFromEnv(
+  source: Readonly<Record<string, string | undefined>>,
+): Record<string, ProviderEnvSettings> {
+  const settings: Record<string, ProviderEnvSettings> = {};
+  const issues: string[] = [];
+  for (const [name, raw] of Object.entries(source)) {
+    const match = PROVIDER_VAR.exec(name);
+    const value = raw?.trim();
+    if (!match || !value) continue;
+    const id = match[1]!.toLowerCase();
+    const entry = (settings[id] ??= {});
+    if (match[2] === 'API_KEY') {
+      entry.apiKey = value;
+      continue;
+    }
+    if (!/^https?:\/\/[^\s/]+/.test(value) || !URL.canParse(value)) {
+      issues.push(`${name}: must be an http(s) URL`);
+      continue;
+    }
+    entry.baseUrl = value.replace(/\/+$/, '');
+  }
+  if (issues.length > 0) throw new ProviderOptionsError(issues);
+  return settings;
+}

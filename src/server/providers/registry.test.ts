@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProviderError } from './errors';
+import { providerFailure } from '../../../tests/support/provider-contract';
 import { createProviderRegistry } from './registry';
 import type { ImageProvider } from './types';
 
@@ -12,28 +12,22 @@ describe('createProviderRegistry', () => {
   it('has the offline provider by default', () => {
     const registry = createProviderRegistry();
     expect(registry.ids()).toEqual(['local']);
-    expect(registry.getOrThrow('local')).toBe(registry.local);
+    expect(registry.get('local')).toBe(registry.local);
     expect(registry.get('local')?.id).toBe('local');
   });
 
-  it('answers an unknown id with model_unavailable, so the job falls back', () => {
+  it('answers an unknown provider with model_unavailable, so the job falls back', async () => {
     const registry = createProviderRegistry();
     expect(registry.get('openai')).toBeUndefined();
-    let error: unknown;
-    try {
-      registry.getOrThrow('openai');
-    } catch (thrown) {
-      error = thrown;
-    }
-    expect(error).toBeInstanceOf(ProviderError);
+    const error = await providerFailure(registry.resolve({ id: 'openai', adapter: 'openai', settings: {} }));
     expect(error).toMatchObject({ code: 'model_unavailable', providerId: 'openai' });
-    expect((error as ProviderError).canFallBack).toBe(true);
+    expect(error.canFallBack).toBe(true);
   });
 
   it('passes the offline provider its options', async () => {
     const registry = createProviderRegistry({ local: { faults: { provider_error: 1 } } });
     const call = registry
-      .getOrThrow('local')
+      .get('local')!
       .generate(
         { model: 'preview', prompt: 'x', n: 1, referenceId: 'r' },
         { signal: new AbortController().signal, attempt: 1 },
@@ -41,12 +35,12 @@ describe('createProviderRegistry', () => {
     await expect(call).rejects.toMatchObject({ code: 'provider_error' });
   });
 
-  it('can leave the offline provider out and hold other adapters', () => {
+  it('can leave the offline provider out and hold other adapters', async () => {
     const openai = fake('openai');
     const registry = createProviderRegistry({ local: false, providers: [openai] });
     expect(registry.ids()).toEqual(['openai']);
     expect(registry.local).toBeUndefined();
-    expect(registry.getOrThrow('openai')).toBe(openai);
+    expect(await registry.resolve({ id: 'openai', adapter: 'openai', settings: {} })).toBe(openai);
     expect(() => createProviderRegistry({ providers: [fake('local')] })).toThrow(/share the id "local"/);
   });
 });

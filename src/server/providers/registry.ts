@@ -1,9 +1,21 @@
 /**
- * The providers this process can call, looked up by the id a catalog route
- * names. Built once at boot from configuration (house style 6). The offline
- * provider is always there unless switched off, so the embedded default
- * works with no keys; adapters for hosted providers join it later.
+ * The providers this process can call. Two kinds:
+ *
+ * - fixed ones, built once at boot: the offline provider (unless switched
+ *   off) and whatever a test injects, looked up by id;
+ * - catalog ones, built on demand from the catalog row (its adapter and base
+ *   URL), the key an admin stored (sealed, credentials.ts) or else the
+ *   `PROVIDER_<ID>_API_KEY` variable. A built adapter is kept until any of
+ *   those changes; the key row is read on every use, so a key entered or
+ *   rotated in the admin pages is used by the next generation on every
+ *   instance, without a restart (decision 016).
  */
+import type { ProviderSettings } from '../catalog/capabilities';
+import type { Db } from '../db/client';
+import { SecretBoxError, type SecretBox } from '../security/secret-box';
+import { adapterSpec } from './adapters';
+import { openStoredKey, readStoredKey } from './credentials';
+import type { ProviderEnvSettings } from './env';
 import { ProviderError } from './errors';
 import { createLocalProvider, type LocalProvider } from './local/local-provider';
 import type { LocalProviderOptions } from './local/options';
@@ -12,14 +24,49 @@ import type { ImageProvider } from './types';
 export interface ProviderRegistryOptions {
   /** The offline provider's options; `false` leaves it out. */
   local?: Partial<LocalProviderOptions> | false;
-  /** Further adapters (and test doubles), each with its own id. */
+  /** Further fixed adapters (and test doubles), each with its own id; they win over catalog ones. */
   providers?: readonly ImageProvider[];
+  /** Where stored keys are read; without it only fixed providers resolve. */
+  catalog?: {
+    db: Db;
+    keyBox: SecretBox;
+    /** `PROVIDER_<ID>_*` settings by provider id (config.providerEnv). */
+    env?: Readonly<Record<string, ProviderEnvSettings>>;
+    /** PUBLIC_URL, for providers that attribute usage to an app. */
+    appUrl?: string;
+  };
+}
+
+/** What the registry needs of a catalog provider row. */
+export interface ProviderRef {
+  id: string;
+  adapter: string;
+  settings: ProviderSettings;
+}
+
+export interface ResolvedSettings {
+  adapter: string;
+  apiKey: string | undefined;
+  /** Where the key came from, for admins: never the key itself. */
+  keySource: 'stored' | 'environment' | 'none';
+  baseUrl: string | undefined;
+  /** Changes whenever the adapter, the key or the base URL does. */
+  fingerprint: string;
 }
 
 export interface ProviderRegistry {
+  /** A fixed provider by id. */
   get(id: string): ImageProvider | undefined;
-  /** Throws ProviderError `model_unavailable` for an id nobody configured, so the job falls back. */
-  getOrThrow(id: string): ImageProvider;
+  /**
+   * The adapter for a catalog provider: a fixed one with its id, else one
+   * built from its settings. Throws ProviderError `auth` when it needs a key
+   * that nobody entered (or one that no longer opens), `model_unavailable`
+   * when its adapter is unknown or it lacks a base URL: both let the job
+   * fall back to the model's next route.
+   */
+  resolve(provider: ProviderRef): Promise<ImageProvider>;
+  /** The key and base URL a catalog provider would be built with (admin connection test). */
+  settingsOf(provider: ProviderRef): Promise<ResolvedSettings>;
   ids(): string[];
   /** The offline provider, when it is configured (tests release its held calls through it). */
   readonly local: LocalProvider | undefined;
@@ -27,24 +74,84 @@ export interface ProviderRegistry {
 
 export function createProviderRegistry(options: ProviderRegistryOptions = {}): ProviderRegistry {
   const local = options.local === false ? undefined : createLocalProvider(options.local ?? {});
-  const byId = new Map<string, ImageProvider>();
+  const fixed = new Map<string, ImageProvider>();
   for (const provider of [...(local ? [local] : []), ...(options.providers ?? [])]) {
-    if (byId.has(provider.id)) throw new Error(`two providers share the id "${provider.id}"`);
-    byId.set(provider.id, provider);
+    if (fixed.has(provider.id)) throw new Error(`two providers share the id "${provider.id}"`);
+    fixed.set(provider.id, provider);
   }
-  return {
-    local,
-    get: (id) => byId.get(id),
-    getOrThrow(id) {
-      const provider = byId.get(id);
-      if (!provider) {
-        throw new ProviderError('model_unavailable', {
-          providerId: id,
-          detail: `provider "${id}" is not configured`,
+  const built = new Map<string, { fingerprint: string; adapter: ImageProvider }>();
+  const catalog = options.catalog;
+
+  async function settingsOf(provider: ProviderRef): Promise<ResolvedSettings> {
+    const env = catalog?.env?.[provider.id];
+    const stored = catalog ? await readStoredKey(catalog.db, provider.id) : undefined;
+    let apiKey = env?.apiKey;
+    let keySource: ResolvedSettings['keySource'] = apiKey ? 'environment' : 'none';
+    if (stored && catalog) {
+      try {
+        apiKey = openStoredKey(catalog.keyBox, provider.id, stored);
+        keySource = 'stored';
+      } catch (error) {
+        if (!(error instanceof SecretBoxError)) throw error;
+        throw new ProviderError('auth', {
+          providerId: provider.id,
+          detail: `the stored key of "${provider.id}" does not open with this APP_SECRET; enter it again`,
+          cause: error,
         });
       }
-      return provider;
+    }
+    const baseUrl = provider.settings.baseUrl ?? env?.baseUrl;
+    return {
+      adapter: provider.adapter,
+      apiKey,
+      keySource,
+      baseUrl,
+      fingerprint: [
+        provider.adapter,
+        baseUrl ?? '',
+        keySource,
+        stored?.updatedAt.getTime() ?? env?.apiKey ?? '',
+      ].join('|'),
+    };
+  }
+
+  return {
+    local,
+    get: (id) => fixed.get(id),
+    settingsOf,
+    async resolve(provider) {
+      const own = fixed.get(provider.id);
+      if (own) return own;
+      const spec = adapterSpec(provider.adapter);
+      if (!spec || !catalog) {
+        throw new ProviderError('model_unavailable', {
+          providerId: provider.id,
+          detail: `provider "${provider.id}" has no adapter "${provider.adapter}" in this process`,
+        });
+      }
+      const settings = await settingsOf(provider);
+      const cached = built.get(provider.id);
+      if (cached?.fingerprint === settings.fingerprint) return cached.adapter;
+      if (spec.needsKey && !settings.apiKey) {
+        throw new ProviderError('auth', {
+          providerId: provider.id,
+          detail: `provider "${provider.id}" has no API key`,
+        });
+      }
+      if (spec.needsBaseUrl && !settings.baseUrl) {
+        throw new ProviderError('model_unavailable', {
+          providerId: provider.id,
+          detail: `provider "${provider.id}" has no base URL`,
+        });
+      }
+      const adapter = spec.create({
+        ...(catalog.appUrl ? { appUrl: catalog.appUrl } : {}),
+        ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
+        ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
+      });
+      built.set(provider.id, { fingerprint: settings.fingerprint, adapter });
+      return adapter;
     },
-    ids: () => [...byId.keys()],
+    ids: () => [...fixed.keys()],
   };
 }

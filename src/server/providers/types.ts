@@ -82,6 +82,19 @@ export interface GenerateContext {
   resume?: PendingWork;
   /** Asynchronous providers only: called once the provider accepted the work. */
   onPending?: (work: PendingWork) => Promise<void>;
+  /**
+   * Asynchronous providers only: where the provider should post its
+   * completion webhook for this call, when the platform can be reached from
+   * outside (absent otherwise: the adapter then only polls).
+   */
+  webhookUrl?: string;
+  /**
+   * Asynchronous providers only: waits between two polls of `work`. Resolves
+   * after `ms`, or earlier when a verified webhook says the work changed, so
+   * the next poll comes at once; rejects when `signal` fires. Adapters fall
+   * back to a plain timer when it is absent.
+   */
+  sleep?: (ms: number, work: PendingWork) => Promise<void>;
 }
 
 export interface GeneratedImage {

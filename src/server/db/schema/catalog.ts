@@ -25,6 +25,7 @@ import type {
   ProviderSettings,
   RouteOptions,
 } from '../../catalog/capabilities';
+import { users } from './auth';
 import { timestamps } from './columns';
 
 export const providers = pgTable(
@@ -34,18 +35,37 @@ export const providers = pgTable(
     id: text('id').primaryKey(),
     nameEn: text('name_en').notNull(),
     nameZh: text('name_zh').notNull(),
+    /**
+     * Which adapter serves this provider: its own id for the built-in ones
+     * ("openai", "fal"…); an admin's extra OpenAI-compatible endpoint has an
+     * id of its own and the adapter "openai_compatible".
+     */
+    adapter: text('adapter').notNull(),
     /** Off until an admin has entered a key (the built-in `local` provider needs none). */
     enabled: boolean('enabled').notNull().default(false),
     sortOrder: integer('sort_order').notNull().default(0),
-    /**
-     * Non-secret settings such as a base-URL override. API keys will get their
-     * own encrypted column: admins can read this one.
-     */
+    /** Non-secret settings such as a base-URL override; the API key lives in provider_credentials. */
     settings: jsonb('settings').$type<ProviderSettings>().notNull().default({}),
     ...timestamps,
   },
   (t) => [check('providers_id_format', sql`${t.id} ~ '^[a-z][a-z0-9_]{0,39}$'`)],
 );
+
+/**
+ * A provider's API key, sealed with a key derived from APP_SECRET
+ * (security/secret-box.ts, decision 016). Its own table so that reading the
+ * catalog never touches a secret; only the adapter factory opens it.
+ */
+export const providerCredentials = pgTable('provider_credentials', {
+  providerId: text('provider_id')
+    .primaryKey()
+    .references(() => providers.id, { onDelete: 'cascade' }),
+  sealedKey: text('sealed_key').notNull(),
+  /** What admins see of the key: its last four characters. */
+  keyHint: text('key_hint').notNull(),
+  updatedBy: text('updated_by').references(() => users.id, { onDelete: 'set null' }),
+  ...timestamps,
+});
 
 export const models = pgTable(
   'models',
@@ -106,5 +126,6 @@ export const catalogSeedEntries = pgTable('catalog_seed_entries', {
 });
 
 export type ProviderRow = typeof providers.$inferSelect;
+export type ProviderCredentialRow = typeof providerCredentials.$inferSelect;
 export type ModelRow = typeof models.$inferSelect;
 export type ModelRouteRow = typeof modelRoutes.$inferSelect;

@@ -3,3 +3,4 @@ export * from './catalog';
 export * from './credits';
 export * from './site';
 export * from './generations';
+export * from './audit';
