@@ -15,6 +15,12 @@ export default [
       route('generate', 'routes/generate.tsx'),
       route('history', 'routes/history.tsx'),
       route('credits', 'routes/credits.tsx'),
+      route('compare', 'routes/compare.tsx'),
+      layout('routes/admin-layout.tsx', [
+        route('admin', 'routes/admin-providers.tsx'),
+        route('admin/models', 'routes/admin-models.tsx'),
+        route('admin/audit', 'routes/admin-audit.tsx'),
+      ]),
     ]),
     route('*', 'routes/not-found.tsx', { id: 'lang-not-found' }),
   ]),

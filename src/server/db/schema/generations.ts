@@ -11,6 +11,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -22,6 +23,16 @@ import { creditHolds } from './credits';
 export const generationStatuses = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
 export type GenerationStatus = (typeof generationStatuses)[number];
 export const terminalStatuses: readonly GenerationStatus[] = ['succeeded', 'failed', 'canceled'];
+
+/** PendingWork (providers/types.ts) as stored, with the route it was submitted on. */
+export interface StoredPendingWork {
+  providerId: string;
+  requestId: string;
+  data?: Record<string, string>;
+  /** The route's position: a rerun resumes only on the same route. */
+  route: number;
+  submittedAt: string;
+}
 
 /** One provider call: which route, how long, and how it ended. */
 export interface GenerationAttempt {
@@ -69,6 +80,20 @@ export const generations = pgTable(
       .$type<GenerationAttempt[]>()
       .notNull()
       .default(sql`'[]'::jsonb`),
+    /**
+     * Work an asynchronous provider accepted for this generation (a Replicate
+     * prediction, a fal request) and the route it runs on: a rerun of the job
+     * polls it instead of submitting (and paying) again. (A webhook names its
+     * generation in its URL and is checked against this.)
+     */
+    pendingWork: jsonb('pending_work').$type<StoredPendingWork>(),
+    /** The member's uploads sent as reference images, in order (uploads.id). */
+    referenceUploadIds: jsonb('reference_upload_ids')
+      .$type<string[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
+    /** Set on the generations of one side-by-side comparison (one prompt, 2–4 models). */
+    compareId: uuid('compare_id'),
     /** Client-supplied key: a repeated submit returns the first generation. */
     idempotencyKey: text('idempotency_key'),
     /** Hash of the request a key was first used with: the same key with another request is refused. */
@@ -84,6 +109,10 @@ export const generations = pgTable(
     index('generations_unfinished_idx')
       .on(t.status, t.createdAt)
       .where(sql`${t.status} in ('queued', 'running')`),
+    // a comparison's columns
+    index('generations_user_compare_idx')
+      .on(t.userId, t.compareId)
+      .where(sql`${t.compareId} is not null`),
     uniqueIndex('generations_user_idempotency_key_idx')
       .on(t.userId, t.idempotencyKey)
       .where(sql`${t.idempotencyKey} is not null`),
@@ -143,3 +172,49 @@ export const userPreferences = pgTable('user_preferences', {
     .defaultNow()
     .$onUpdate(() => new Date()),
 });
+
+/**
+ * Images a member uploaded, to send to a model as references. Checked and
+ * re-encoded on the way in (reliability U1–U5): the object is ours, under a
+ * key we made; the member's file name is kept only as a sanitized label.
+ */
+export const uploads = pgTable(
+  'uploads',
+  {
+    id: uuid('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    objectKey: text('object_key').notNull(),
+    contentType: text('content_type').notNull(),
+    width: integer('width').notNull(),
+    height: integer('height').notNull(),
+    bytes: integer('bytes').notNull(),
+    sha256: text('sha256').notNull(),
+    /** The uploaded file's name, sanitized (no paths, controls or bidi overrides); a label only. */
+    name: text('name').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  // a member's uploads, newest first
+  (t) => [index('uploads_user_created_idx').on(t.userId, t.createdAt.desc())],
+);
+
+/**
+ * Webhook deliveries already acted on, by provider and the provider's
+ * delivery id: deliveries are at-least-once, so a repeat is acknowledged and
+ * ignored.
+ */
+export const providerWebhookDeliveries = pgTable(
+  'provider_webhook_deliveries',
+  {
+    providerId: text('provider_id').notNull(),
+    deliveryId: text('delivery_id').notNull(),
+    requestId: text('request_id').notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ name: 'provider_webhook_deliveries_pkey', columns: [t.providerId, t.deliveryId] }),
+    // pruning old deliveries
+    index('provider_webhook_deliveries_received_idx').on(t.receivedAt),
+  ],
+);

@@ -1,0 +1,4 @@
+/** Placeholder: the page is being built (issue 4). */
+export default function Placeholder() {
+  return null;
+}
