@@ -22,6 +22,7 @@ import { consentRoutes } from './consent/routes';
 import { contactRoutes } from './contact/routes';
 import { creditRoutes } from './credits/routes';
 import { generationRoutes } from './generations/routes';
+import { webhookRoutes } from './webhooks/routes';
 import { AppError, isAppError } from './errors';
 import type { AppDeps, AppEnv } from './http/context';
 import { cookieGuard } from './http/cookie-guard';
@@ -102,6 +103,7 @@ export function createApp(deps: AppDeps, pages?: PagesOptions, appOptions: AppOp
   api.route('/consent', consentRoutes(deps));
   api.route('/contact', contactRoutes(deps));
   api.route('/credits', creditRoutes(deps));
+  api.route('/webhooks', webhookRoutes(deps));
   api.route('/', generationRoutes(deps));
   api.all('*', () => {
     throw new AppError('not_found');

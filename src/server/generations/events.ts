@@ -20,6 +20,12 @@ export interface GenerationEvent {
   id: string;
   userId: string;
   status: GenerationStatus;
+  /**
+   * `provider_update`: no change of ours, but a verified provider webhook
+   * says the generation's work changed, so the worker waiting on it should
+   * poll now (webhooks/provider-webhooks.ts).
+   */
+  kind?: 'provider_update';
 }
 
 type Listener = (event: GenerationEvent | 'resync') => void;

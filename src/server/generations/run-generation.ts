@@ -9,7 +9,13 @@
 import { and, eq, exists, getTableColumns, inArray, sql } from 'drizzle-orm';
 import { getModel, type CatalogRoute } from '../catalog/list-models';
 import { generationLedgerKeys, settleHold, voidHold } from '../credits';
-import { creditHolds, generationImages, generations, type GenerationAttempt } from '../db/schema';
+import {
+  creditHolds,
+  generationImages,
+  generations,
+  type GenerationAttempt,
+  type StoredPendingWork,
+} from '../db/schema';
 import { makeThumbnail } from '../images/make-thumbnail';
 import { processImage } from '../images/process-image';
 import { ProviderError, canFallBackCode, type ProviderErrorCode } from '../providers/errors';
@@ -45,14 +51,17 @@ export async function runGeneration(deps: GenerationDeps, job: GenerationJob): P
   // One line per run: which process ran which generation, and how many runs came before.
   log.info({ retryCount: job.retryCount ?? 0 }, 'generation run started');
 
-  // A cancel announced while the provider works aborts the call.
+  // A cancel announced while the provider works aborts the call; a verified
+  // provider webhook cuts an asynchronous provider's wait between polls short.
   const canceled = new AbortController();
+  const nudges = createNudges();
   const unsubscribe = deps.events.subscribe(generationId, (event) => {
-    if (event !== 'resync' && event.status === 'canceled') canceled.abort(new Error('canceled'));
+    if (event === 'resync' || event.kind === 'provider_update') nudges.wake();
+    else if (event.status === 'canceled') canceled.abort(new Error('canceled'));
   });
   try {
     const signal = AbortSignal.any([job.signal, canceled.signal]);
-    const outcome = await callProvider(deps, row, signal);
+    const outcome = await callProvider(deps, row, signal, nudges);
     if (canceled.signal.aborted) return;
     if (job.signal.aborted) throw new RunInterrupted('the job was stopped; pg-boss will run it again');
     if (!outcome.ok) {
@@ -123,8 +132,17 @@ type ProviderOutcome =
  * two tries there; content_policy, invalid_request, auth and quota stop at
  * once. All routes together get at most GENERATION_MAX_ATTEMPTS calls.
  */
-async function callProvider(deps: GenerationDeps, row: Row, signal: AbortSignal): Promise<ProviderOutcome> {
+async function callProvider(
+  deps: GenerationDeps,
+  row: Row,
+  signal: AbortSignal,
+  nudges: Nudges,
+): Promise<ProviderOutcome> {
   const attempts: GenerationAttempt[] = [...row.attempts];
+  // Work an asynchronous provider accepted, by an earlier run or attempt:
+  // an attempt on the same route polls it rather than submitting again.
+  let pending: StoredPendingWork | null = row.pendingWork;
+  const deadline = new Date(row.createdAt.getTime() + deps.config.generation.holdTimeoutSeconds * 1000);
   const model = await getModel(deps.db, row.modelId);
   const routes = model?.routes.filter((route) => route.isAvailable) ?? [];
   if (routes.length === 0) return { ok: false, code: 'model_unavailable', attempts };
@@ -136,6 +154,7 @@ async function callProvider(deps: GenerationDeps, row: Row, signal: AbortSignal)
     const maxAttempts = isLast ? budget : Math.min(2, budget);
     if (maxAttempts <= 0) break;
     let startedAt = new Date();
+    const webhookUrl = webhookUrlFor(deps, route, row.id);
     let provider: ImageProvider;
     try {
       provider = await deps.providers.resolve(route.provider);
@@ -152,6 +171,7 @@ async function callProvider(deps: GenerationDeps, row: Row, signal: AbortSignal)
     const result = await runWithRetry(
       async (context) => {
         startedAt = new Date();
+        const resume = pending && pending.route === route.position ? pending : undefined;
         return provider.generate(
           {
             model: route.providerModelId,
@@ -164,7 +184,29 @@ async function callProvider(deps: GenerationDeps, row: Row, signal: AbortSignal)
             referenceId: row.id,
             providerOptions: route.options,
           },
-          { signal: context.signal, attempt: attempts.length + 1 },
+          {
+            signal: context.signal,
+            attempt: attempts.length + 1,
+            deadline,
+            ...(resume
+              ? {
+                  resume: {
+                    providerId: resume.providerId,
+                    requestId: resume.requestId,
+                    ...(resume.data ? { data: resume.data } : {}),
+                  },
+                }
+              : {}),
+            onPending: async (work) => {
+              pending = { ...work, route: route.position, submittedAt: new Date().toISOString() };
+              await deps.db
+                .update(generations)
+                .set({ pendingWork: pending })
+                .where(and(eq(generations.id, row.id), eq(generations.status, 'running')));
+            },
+            ...(webhookUrl ? { webhookUrl } : {}),
+            sleep: (ms) => nudges.sleep(ms, context.signal),
+          },
         );
       },
       {
@@ -193,6 +235,74 @@ async function callProvider(deps: GenerationDeps, row: Row, signal: AbortSignal)
     if (signal.aborted || !canFallBackCode(result.error.code)) break;
   }
   return { ok: false, code: last?.code ?? 'provider_error', attempts };
+}
+
+/** Adapters whose webhooks the platform verifies (webhooks/provider-webhooks.ts). */
+const WEBHOOK_ADAPTERS = new Set(['replicate', 'fal']);
+
+/**
+ * Where a provider should post its completion webhook: only for the
+ * adapters the platform can verify, and only when PUBLIC_URL is reachable
+ * from outside (config.providerWebhooks); otherwise the adapter only polls.
+ * The URL names the provider and the generation; the signature proves it.
+ */
+export function webhookUrlFor(
+  deps: Pick<GenerationDeps, 'config'>,
+  route: CatalogRoute,
+  generationId: string,
+): string | undefined {
+  if (!deps.config.providerWebhooks || !WEBHOOK_ADAPTERS.has(route.provider.adapter)) return undefined;
+  return `${deps.config.publicUrl}/api/webhooks/providers/${route.provider.id}/${generationId}`;
+}
+
+interface Nudges {
+  /** Resolves after `ms`, or at once when woken since the last sleep; rejects when `signal` fires. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+  wake(): void;
+}
+
+/**
+ * The waits of an asynchronous provider's polling loop, cut short by
+ * webhooks. A wake that comes while the adapter is polling (not sleeping)
+ * is kept, so its next sleep returns at once: a webhook is never lost
+ * between two polls.
+ */
+function createNudges(): Nudges {
+  let woken = false;
+  let waiting: (() => void) | undefined;
+  return {
+    wake() {
+      if (waiting) waiting();
+      else woken = true;
+    },
+    sleep(ms, signal) {
+      if (signal.aborted) return Promise.reject(signal.reason as Error);
+      if (woken) {
+        woken = false;
+        return Promise.resolve();
+      }
+      return new Promise<void>((resolve, reject) => {
+        const done = () => {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', aborted);
+          waiting = undefined;
+        };
+        const timer = setTimeout(() => {
+          done();
+          resolve();
+        }, ms);
+        const aborted = () => {
+          done();
+          reject(signal.reason as Error);
+        };
+        signal.addEventListener('abort', aborted, { once: true });
+        waiting = () => {
+          done();
+          resolve();
+        };
+      });
+    },
+  };
 }
 
 function attemptOf(

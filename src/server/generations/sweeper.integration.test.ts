@@ -8,7 +8,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestApp, signUp, type TestApp } from '../../../tests/support/app';
-import { generations } from '../db/schema';
+import { generations, providerWebhookDeliveries } from '../db/schema';
 import { GENERATION_QUEUE } from '../jobs/queue';
 import { sweepOnce } from './sweeper';
 
@@ -56,3 +56,27 @@ it('re-enqueues a lost job queued behind more than a page of live ones', async (
   expect(repaired!.jobId).not.toBe(lost!.jobId);
   expect(await t.platform.generation.queue.jobState(repaired!.jobId!)).toBe('created');
 }, 60_000);
+
+it('forgets provider webhook deliveries after a week, keeping recent ones', async () => {
+  const now = t.platform.generation.now();
+  await t.database.db.insert(providerWebhookDeliveries).values([
+    {
+      providerId: 'replicate',
+      deliveryId: 'msg-old',
+      requestId: 'p-1',
+      receivedAt: new Date(now.getTime() - 8 * 86_400_000),
+    },
+    {
+      providerId: 'replicate',
+      deliveryId: 'msg-new',
+      requestId: 'p-2',
+      receivedAt: new Date(now.getTime() - 3_600_000),
+    },
+  ]);
+  const report = await sweepOnce(t.platform.generation, { orphans: true });
+  expect(report.webhookDeliveriesForgotten).toBe(1);
+  const left = await t.database.db
+    .select({ id: providerWebhookDeliveries.deliveryId })
+    .from(providerWebhookDeliveries);
+  expect(left.map((row) => row.id)).toEqual(['msg-new']);
+});

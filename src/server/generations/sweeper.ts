@@ -9,13 +9,14 @@
  *     valid, otherwise failed and refunded;
  *  3. expires credit grants past their date;
  *  4. now and then, deletes stored objects that no row refers to (J3) and,
- *     on disk, the temporary files of writes a crash interrupted.
+ *     on disk, the temporary files of writes a crash interrupted, and forgets
+ *     provider webhook deliveries older than any provider's retry window.
  * Every write is conditional, so several sweepers (one per worker process)
  * may run at once.
  */
 import { and, eq, gt, inArray, lt } from 'drizzle-orm';
 import { expireGrants, findOpenHoldsExpiredBefore, generationLedgerKeys, voidHold } from '../credits';
-import { creditHolds, generationImages, generations } from '../db/schema';
+import { creditHolds, generationImages, generations, providerWebhookDeliveries } from '../db/schema';
 import { isDiskStorage } from '../storage/disk-storage';
 import { sweepOrphans } from '../storage/find-orphans';
 import { announce } from './events';
@@ -30,11 +31,14 @@ export interface SweepReport {
   expiredGrants: number;
   orphansDeleted: number;
   tempFilesRemoved: number;
+  webhookDeliveriesForgotten: number;
 }
 
 const BATCH = 100;
 /** The orphan sweep lists the whole bucket, so it runs on every Nth pass only. */
 const ORPHAN_SWEEP_EVERY = 20;
+/** Replicate and fal stop retrying a delivery within a day; a week of memory covers any redelivery. */
+const WEBHOOK_MEMORY_MS = 7 * 24 * 3600 * 1000;
 
 export async function sweepOnce(
   deps: GenerationDeps,
@@ -47,6 +51,7 @@ export async function sweepOnce(
     expiredGrants: 0,
     orphansDeleted: 0,
     tempFilesRemoved: 0,
+    webhookDeliveriesForgotten: 0,
   };
   const now = deps.now();
 
@@ -155,6 +160,11 @@ export async function sweepOnce(
     // `.tmp-*` file that no key names, so the orphan listing never sees it (decision 013).
     if (isDiskStorage(deps.storage))
       report.tempFilesRemoved = await deps.storage.removeStaleTempFiles(cutoff);
+    const forgotten = await deps.db
+      .delete(providerWebhookDeliveries)
+      .where(lt(providerWebhookDeliveries.receivedAt, new Date(now.getTime() - WEBHOOK_MEMORY_MS)))
+      .returning({ id: providerWebhookDeliveries.deliveryId });
+    report.webhookDeliveriesForgotten = forgotten.length;
   }
   return report;
 }

@@ -34,13 +34,20 @@ export function parseEnv<Schema extends z.ZodType>(
   throw new ProviderOptionsError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
 }
 
-/** A provider's key and base URL from the environment (`PROVIDER_<ID>_API_KEY`, `PROVIDER_<ID>_BASE_URL`). */
+/**
+ * A provider's settings from the environment: `PROVIDER_<ID>_API_KEY`,
+ * `_BASE_URL`, and for webhooks `_WEBHOOK_SECRET` (Replicate's signing
+ * secret; fetched with the key when unset) and `_JWKS_URL` (where fal's
+ * webhook signing keys are published; fal's own address when unset).
+ */
 export interface ProviderEnvSettings {
   apiKey?: string;
   baseUrl?: string;
+  webhookSecret?: string;
+  jwksUrl?: string;
 }
 
-const PROVIDER_VAR = /^PROVIDER_([A-Z][A-Z0-9_]*?)_(API_KEY|BASE_URL)$/;
+const PROVIDER_VAR = /^PROVIDER_([A-Z][A-Z0-9_]*?)_(API_KEY|BASE_URL|WEBHOOK_SECRET|JWKS_URL)$/;
 
 /**
  * Collects every `PROVIDER_<ID>_API_KEY` / `PROVIDER_<ID>_BASE_URL` pair by
@@ -60,15 +67,15 @@ export function providerSettingsFromEnv(
     if (!match || !value) continue;
     const id = match[1]!.toLowerCase();
     const entry = (settings[id] ??= {});
-    if (match[2] === 'API_KEY') {
-      entry.apiKey = value;
+    if (match[2] === 'API_KEY' || match[2] === 'WEBHOOK_SECRET') {
+      entry[match[2] === 'API_KEY' ? 'apiKey' : 'webhookSecret'] = value;
       continue;
     }
     if (!/^https?:\/\/[^\s/]+/.test(value) || !URL.canParse(value)) {
       issues.push(`${name}: must be an http(s) URL`);
       continue;
     }
-    entry.baseUrl = value.replace(/\/+$/, '');
+    entry[match[2] === 'BASE_URL' ? 'baseUrl' : 'jwksUrl'] = value.replace(/\/+$/, '');
   }
   if (issues.length > 0) throw new ProviderOptionsError(issues);
   return settings;

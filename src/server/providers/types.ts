@@ -80,7 +80,11 @@ export interface GenerateContext {
   logger?: ProviderLogger;
   /** Asynchronous providers only: work submitted by an earlier attempt, to poll instead of resubmitting. */
   resume?: PendingWork;
-  /** Asynchronous providers only: called once the provider accepted the work. */
+  /**
+   * Asynchronous providers only: called once the provider accepted the work,
+   * and again whenever the work changes (a resubmission after the resumed
+   * work was gone); the job stores the latest, so a rerun resumes it.
+   */
   onPending?: (work: PendingWork) => Promise<void>;
   /**
    * Asynchronous providers only: where the provider should post its

@@ -24,7 +24,12 @@ let fake: FalFake;
 let provider: ImageProvider;
 beforeAll(async () => {
   fake = await startFalFake();
-  provider = createFalProvider({ apiKey: fake.apiKey, baseUrl: fake.queueBaseUrl, pollIntervalMs: 5 });
+  provider = createFalProvider({
+    apiKey: fake.apiKey,
+    baseUrl: fake.queueBaseUrl,
+    pollIntervalMs: 5,
+    webhookPollIntervalMs: 5,
+  });
 });
 afterAll(() => fake.close());
 beforeEach(() => {
@@ -225,6 +230,26 @@ describe('fal adapter: queue protocol', () => {
     expect(fake.submissions.length).toBe(submissions + 2);
   });
 
+  it('polls only as a safety net (every 15 s by default) while a webhook is on its way', async () => {
+    fake.stuck = true;
+    const adapter = createFalProvider({ apiKey: fake.apiKey, baseUrl: fake.queueBaseUrl, pollIntervalMs: 5 });
+    const waits: number[] = [];
+    const sleep = (ms: number) => {
+      waits.push(ms);
+      return Promise.reject(new Error('stop here'));
+    };
+    await providerFailure(
+      adapter.generate(request(), {
+        signal: AbortSignal.timeout(5_000),
+        attempt: 1,
+        webhookUrl: 'https://app.example/hook',
+        sleep,
+      }),
+    );
+    fake.stuck = false;
+    expect(waits[0]).toBe(15_000);
+  });
+
   it('adds ?fal_webhook= and a start deadline when the context has them', async () => {
     const deadline = new Date(Date.now() + 90_000);
     await run({}, { webhookUrl: 'https://app.example/api/webhooks/fal?route=r1', deadline });
@@ -292,6 +317,7 @@ describe('fal adapter: webhook wakes the wait', () => {
       apiKey: fake.apiKey,
       baseUrl: fake.queueBaseUrl,
       pollIntervalMs: 60_000,
+      webhookPollIntervalMs: 60_000,
     });
     const sleep = (ms: number, work: PendingWork) =>
       new Promise<void>((resolve) => {

@@ -36,6 +36,8 @@ export const FAL_QUEUE_BASE_URL = 'https://queue.fal.run';
 
 /* fal's own client polls every 500 ms; a generation takes seconds, and a webhook wakes the wait earlier. */
 const DEFAULT_POLL_INTERVAL_MS = 1_000;
+/* With a webhook on its way, polling is only the safety net for a lost one. */
+const DEFAULT_WEBHOOK_POLL_INTERVAL_MS = 15_000;
 
 export interface FalProviderOptions {
   apiKey: string;
@@ -43,6 +45,8 @@ export interface FalProviderOptions {
   baseUrl?: string;
   /** Wait between two status polls. */
   pollIntervalMs?: number;
+  /** Wait between two status polls when fal will post a webhook (default 15 s). */
+  webhookPollIntervalMs?: number;
   /** For tests: the fetch used for every call. */
   fetch?: typeof fetch;
 }
@@ -52,6 +56,7 @@ interface FalClient {
   origin: string;
   headers: Record<string, string>;
   pollIntervalMs: number;
+  webhookPollIntervalMs: number;
   fetch: typeof fetch;
 }
 
@@ -155,7 +160,8 @@ async function pause(client: FalClient, work: PendingWork, context: GenerateCont
   const left = msUntil(context.deadline);
   if (left !== undefined && left <= 0)
     throw deadlinePassed(`while fal request ${work.requestId} was running`);
-  const ms = Math.min(client.pollIntervalMs, left ?? Infinity);
+  const interval = context.webhookUrl ? client.webhookPollIntervalMs : client.pollIntervalMs;
+  const ms = Math.min(interval, left ?? Infinity);
   if (context.sleep) await context.sleep(ms, work);
   else await delay(ms, undefined, { signal: context.signal });
 }
@@ -307,6 +313,7 @@ export function createFalProvider(options: FalProviderOptions): ImageProvider {
     origin: new URL(base).origin,
     headers: { authorization: `Key ${options.apiKey}`, accept: 'application/json' },
     pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
+    webhookPollIntervalMs: options.webhookPollIntervalMs ?? DEFAULT_WEBHOOK_POLL_INTERVAL_MS,
     fetch: options.fetch ?? fetch,
   };
   return {
