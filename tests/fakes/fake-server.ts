@@ -7,6 +7,7 @@
  * shapes on top; the adapters under test only ever see a base URL.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AddressInfo } from 'node:net';
 
 /** Failures every provider can be asked for; each fake answers them in its provider's wire shape. */
@@ -25,7 +26,9 @@ export type FaultKind =
   | 'invalid_json'
   | 'wrong_shape'
   /** A well-formed answer whose image bytes are not an image. */
-  | 'bad_image';
+  | 'bad_image'
+  /** A 400 for a request the provider refuses as such (permanent: never worth retrying). */
+  | 'invalid_request';
 
 export interface QueuedFault {
   kind: FaultKind;
@@ -37,6 +40,15 @@ export interface QueuedFault {
   /** How many matching requests take it (default 1). */
   times?: number;
   delayMs?: number;
+  /** With `rate_limited`: the wait the provider asks for (each fake's default otherwise). */
+  retryAfterSeconds?: number;
+}
+
+/** What a fault plan sees of a request: enough to key faults by prompt or model. */
+export interface FaultCall {
+  path: string;
+  model: string | undefined;
+  body: Buffer;
 }
 
 export interface LoggedRequest {
@@ -74,7 +86,26 @@ export interface FakeServer {
   nextId(prefix: string): string;
   /** Latency added before every answer. */
   latencyMs: number;
+  /**
+   * A fault plan consulted before the queue, for every request that looks
+   * for a fault: tests that seed faults per generation (reliability Q2) key
+   * them by the request's content.
+   */
+  decide: ((call: FaultCall) => QueuedFault | undefined) | undefined;
   close(): Promise<void>;
+}
+
+/**
+ * The port the next fake started inside `withFakePort` listens on. Carried
+ * through the async context rather than an option so that every fake gets a
+ * fixed port (`npm run dev:fakes -- --port-base`) without each fake's own
+ * options having to pass it along; outside it, fakes take a random port.
+ */
+const fixedPort = new AsyncLocalStorage<number>();
+
+/** Runs `start` (which starts one fake) with that fake listening on `port`. */
+export function withFakePort<T>(port: number, start: () => Promise<T>): Promise<T> {
+  return fixedPort.run(port, start);
 }
 
 export async function startFakeServer(handler: FakeHandler): Promise<FakeServer> {
@@ -126,7 +157,10 @@ export async function startFakeServer(handler: FakeHandler): Promise<FakeServer>
           ...logged,
           url,
           takeFault: (model) => {
-            if (!looked) taken = take(url.pathname, model);
+            if (!looked) {
+              taken =
+                fake.decide?.({ path: url.pathname, model, body: logged.body }) ?? take(url.pathname, model);
+            }
             looked = true;
             return taken;
           },
@@ -148,13 +182,21 @@ export async function startFakeServer(handler: FakeHandler): Promise<FakeServer>
       });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const wantedPort = fixedPort.getStore() ?? 0;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(wantedPort, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   const { port } = server.address() as AddressInfo;
 
   const fake: FakeServer = {
     origin: `http://127.0.0.1:${port}`,
     requests,
     latencyMs: 0,
+    decide: undefined,
     fail(fault) {
       faults.push({ ...fault, left: fault.times ?? 1 });
     },

@@ -222,7 +222,13 @@ function answerFault(res: ServerResponse, fault: QueuedFault): boolean {
         code: 429,
         status: 'RESOURCE_EXHAUSTED',
         message: 'You exceeded your current quota, please check your plan and billing details.',
-        details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: fault.variant ?? '0s' }],
+        details: [
+          {
+            '@type': 'type.googleapis.com/google.rpc.RetryInfo',
+            retryDelay:
+              fault.retryAfterSeconds !== undefined ? `${fault.retryAfterSeconds}s` : (fault.variant ?? '0s'),
+          },
+        ],
       });
       return true;
     case 'server_error':
@@ -240,6 +246,13 @@ function answerFault(res: ServerResponse, fault: QueuedFault): boolean {
         code: 404,
         status: 'NOT_FOUND',
         message: 'models/x is not found for API version v1beta.',
+      });
+      return true;
+    case 'invalid_request':
+      sendError(res, {
+        code: 400,
+        status: 'INVALID_ARGUMENT',
+        message: 'Request contains an invalid argument.',
       });
       return true;
     case 'content_policy': {

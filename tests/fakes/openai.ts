@@ -322,7 +322,11 @@ function answerFault(res: ServerResponse, requestId: string, fault: QueuedFault)
           code: 'rate_limit_exceeded',
           message: 'Rate limit reached for requests.',
         },
-        { 'retry-after': '0', 'retry-after-ms': '0', ...rateHeaders },
+        {
+          'retry-after': String(fault.retryAfterSeconds ?? 0),
+          'retry-after-ms': String((fault.retryAfterSeconds ?? 0) * 1000),
+          ...rateHeaders,
+        },
       );
       return true;
     case 'quota':
@@ -388,6 +392,9 @@ function answerFault(res: ServerResponse, requestId: string, fault: QueuedFault)
         message: 'The model does not exist or you do not have access to it.',
         param: 'model',
       });
+      return true;
+    case 'invalid_request':
+      sendError(res, requestId, invalid("Invalid value for 'quality'.", 'quality', 'invalid_value'));
       return true;
     default:
       return false;

@@ -180,6 +180,7 @@ async function callProvider(
             n: row.n,
             size: { width: row.width, height: row.height },
             ...(row.aspectRatio ? { aspectRatio: row.aspectRatio } : {}),
+            ...(row.resolution ? { resolution: row.resolution } : {}),
             ...(row.seed !== null ? { seed: row.seed } : {}),
             referenceId: row.id,
             providerOptions: route.options,

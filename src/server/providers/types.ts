@@ -41,6 +41,12 @@ export interface GenerateRequest {
    */
   size?: ImageSize;
   aspectRatio?: string;
+  /**
+   * The catalog resolution the member chose for an aspect-ratio model
+   * ("1K", "2K", "4K"), for providers that take a named output size
+   * (Gemini's imageSize); the nominal pixels are in `size`.
+   */
+  resolution?: string;
   /** 0 … 2³²−1. Providers without seeds ignore it (with a warning). */
   seed?: number;
   referenceImages?: readonly ReferenceImage[];

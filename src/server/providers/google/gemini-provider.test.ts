@@ -54,6 +54,25 @@ describe('Gemini adapter: success', () => {
     expect(sent.generationConfig.imageConfig).toMatchObject({ aspectRatio: '16:9', imageSize: '1K' });
   });
 
+  it('asks for the resolution the member chose (and was charged for) as the image size', async () => {
+    const result = await run({ aspectRatio: '1:1', resolution: '2K' });
+    expect(await sharp(result.images[0]!.bytes).metadata()).toMatchObject({ width: 2048, height: 2048 });
+    const sent = JSON.parse(fake.requests.at(-1)!.body.toString('utf8')) as {
+      generationConfig: { imageConfig: { imageSize: string } };
+    };
+    expect(sent.generationConfig.imageConfig.imageSize).toBe('2K');
+    // A route that fixes the size keeps it.
+    await run({
+      aspectRatio: '1:1',
+      resolution: '2K',
+      providerOptions: { imageConfig: { imageSize: '1K' } },
+    });
+    const fixed = JSON.parse(fake.requests.at(-1)!.body.toString('utf8')) as {
+      generationConfig: { imageConfig: { imageSize: string } };
+    };
+    expect(fixed.generationConfig.imageConfig.imageSize).toBe('1K');
+  });
+
   it('turns a size into the ratio it reduces to, and warns about a seed', async () => {
     expect(ratioOfSize(1024, 1536)).toBe('2:3');
     expect(ratioOfSize(1000, 700)).toBeUndefined();

@@ -3,8 +3,8 @@
  * `google.image(id)` calls `generateContent` with image output, one image
  * per call (`n` becomes parallel calls). Gemini takes an aspect ratio, not
  * pixels: the request's ratio is sent, or the one its size reduces to when
- * Gemini lists it; the image size (512, 1K, 2K, 4K) comes from the route's
- * options (`imageConfig.imageSize`). Failures map by status and Google's
+ * Gemini lists it; the image size (512, 1K, 2K, 4K) is the member's
+ * resolution, unless the route's options fix `imageConfig.imageSize`. Failures map by status and Google's
  * structured fields: a bad key is a 400 with reason `API_KEY_INVALID`, a 429
  * carries its wait in the body (`RetryInfo.retryDelay`), and a safety block
  * is a 200 without an image, which the SDK reports as no image generated.
@@ -77,9 +77,7 @@ export function createGeminiProvider(options: GeminiProviderOptions): ImageProvi
           aspectRatio: (aspectRatio ?? '1:1') as `${number}:${number}`,
           maxRetries: 0,
           abortSignal: context.signal,
-          ...(request.providerOptions
-            ? { providerOptions: { google: request.providerOptions as Record<string, never> } }
-            : {}),
+          providerOptions: { google: googleOptions(request) as Record<string, never> },
         });
         return {
           images: sdkImages(result),
@@ -90,6 +88,23 @@ export function createGeminiProvider(options: GeminiProviderOptions): ImageProvi
       }
     },
   };
+}
+
+/** Gemini's named output sizes; the catalog's resolution ids use the same names. */
+const IMAGE_SIZES = new Set(['512', '1K', '2K', '4K']);
+
+/**
+ * The route's options, with the member's resolution as `imageConfig.imageSize`
+ * (what the price tier was chosen by), unless the route fixes one itself.
+ */
+function googleOptions(request: GenerateRequest): Record<string, unknown> {
+  const options: Record<string, unknown> = { ...request.providerOptions };
+  const imageConfig = { ...(options.imageConfig as Record<string, unknown> | undefined) };
+  if (imageConfig.imageSize === undefined && request.resolution && IMAGE_SIZES.has(request.resolution)) {
+    imageConfig.imageSize = request.resolution;
+  }
+  if (Object.keys(imageConfig).length > 0) options.imageConfig = imageConfig;
+  return options;
 }
 
 interface GoogleErrorBody {
