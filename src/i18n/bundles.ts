@@ -37,7 +37,11 @@ export const messageBundles = {
   // cost, the image viewer) in the `generation` namespace.
   generate: ['generate', 'generation'],
   history: ['history', 'generation'],
+  // The comparison reuses the generator's field labels and cost line.
+  compare: ['compare', 'generate', 'generation'],
   credits: ['credits'],
+  // The three admin pages share one bundle; only admins ever load it.
+  admin: ['admin'],
   privacy: ['privacy'],
   terms: ['terms'],
   cookies: ['cookies'],

@@ -18,10 +18,13 @@ import { isLocale, negotiateLocale } from '../i18n/server';
 import { cookieName } from '../shared/cookie-registry';
 import { adminRoutes } from './admin/routes';
 import { authRoutes } from './auth/routes';
+import { compareRoutes } from './compare/routes';
 import { consentRoutes } from './consent/routes';
 import { contactRoutes } from './contact/routes';
 import { creditRoutes } from './credits/routes';
 import { generationRoutes } from './generations/routes';
+import { promptRoutes } from './prompts/routes';
+import { isUploadBodyRequest, uploadRoutes } from './uploads/routes';
 import { webhookRoutes } from './webhooks/routes';
 import { AppError, isAppError } from './errors';
 import type { AppDeps, AppEnv } from './http/context';
@@ -89,14 +92,14 @@ export function createApp(deps: AppDeps, pages?: PagesOptions, appOptions: AppOp
   const api = new Hono<AppEnv>();
   // Everything below /healthz and /readyz may set cookies: the registry guard applies.
   if (inProcess) api.use(cookieGuard(guardOptions));
-  api.use(
-    bodyLimit({
-      maxSize: config.bodyLimitBytes,
-      onError: () => {
-        throw new AppError('payload_too_large');
-      },
-    }),
-  );
+  const jsonBodyLimit = bodyLimit({
+    maxSize: config.bodyLimitBytes,
+    onError: () => {
+      throw new AppError('payload_too_large');
+    },
+  });
+  // A file upload has its own limit, counted while it streams (uploads/receive-body.ts).
+  api.use((c, next) => (isUploadBodyRequest(c) ? next() : jsonBodyLimit(c, next)));
   api.use(csrfGuard({ publicOrigin: config.publicUrl, exemptPrefixes: ['/api/webhooks/'] }));
   api.route('/admin', adminRoutes(deps));
   api.route('/auth', authRoutes(deps));
@@ -104,7 +107,10 @@ export function createApp(deps: AppDeps, pages?: PagesOptions, appOptions: AppOp
   api.route('/contact', contactRoutes(deps));
   api.route('/credits', creditRoutes(deps));
   api.route('/webhooks', webhookRoutes(deps));
+  api.route('/prompts', promptRoutes(deps));
   api.route('/', generationRoutes(deps));
+  api.route('/', uploadRoutes(deps));
+  api.route('/', compareRoutes(deps));
   api.all('*', () => {
     throw new AppError('not_found');
   });

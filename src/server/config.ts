@@ -9,6 +9,8 @@ import { availableParallelism } from 'node:os';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { defaultTextModels, textProviderIds, type TextProviderId } from './llm/text-providers';
+import { parseAllowlist } from './net/safe-fetch';
 import { ProviderOptionsError, providerSettingsFromEnv, type ProviderEnvSettings } from './providers/env';
 import {
   localProviderEnvShape,
@@ -135,6 +137,28 @@ const envSchema = z.object({
   ),
   /** Largest image accepted from a provider or an upload, in megapixels (sharp's own default is 268). */
   IMAGE_MAX_MEGAPIXELS: int(40, 1, 268),
+  /** Largest reference-image upload, in bytes, counted while the body streams in (413 above); 10 MiB. */
+  UPLOAD_MAX_BYTES: int(10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+  /** Uploads (files and URLs) one member may start per hour. */
+  RATE_LIMIT_UPLOADS_PER_HOUR: int(120, 1, 100_000),
+  /** Uploads one member may keep; deleting frees room. */
+  UPLOAD_MAX_PER_MEMBER: int(1000, 1, 1_000_000),
+  /**
+   * Comma-separated addresses (`10.0.0.5`, `10.0.0.5:8080`, `[fd00::5]:80`) that image URLs from
+   * members may reach although they are not public. For tests and closed networks; empty by default.
+   */
+  UPLOAD_URL_ALLOWLIST: optionalString,
+
+  /** Prompt help (decision 017): whose text model enhances and translates prompts; its key is that provider's. */
+  PROMPT_LLM_PROVIDER: z.preprocess(emptyToUndefined, z.enum(textProviderIds).default('deepseek')),
+  /** The text model's id. Default: the provider's in src/server/llm/text-providers.ts (deepseek-flash, …). */
+  PROMPT_LLM_MODEL: optionalString,
+  /** Credits one enhancement or translation costs; 0 (the default) makes them free. */
+  PROMPT_ENHANCE_CREDITS: int(0, 0, 1_000),
+  /** Seconds the text model may take; a member is waiting, so far less than an image's budget. */
+  PROMPT_LLM_TIMEOUT_SECONDS: int(30, 1, 300),
+  /** Enhancements and translations one member may ask for per hour (each is a paid call to the provider). */
+  RATE_LIMIT_PROMPT_ENHANCE_PER_HOUR: int(60, 1, 100_000),
 
   /** The built-in offline provider's simulated latency and faults (decision 014). */
   ...localProviderEnvShape,
@@ -192,7 +216,16 @@ export interface Config {
         checksums: 'when_supported' | 'when_required';
       };
   imageMaxPixels: number;
+  uploads: { maxBytes: number; perHour: number; maxPerMember: number; urlAllowlist: string[] };
   localProvider: LocalProviderOptions;
+  /** Prompt enhancement and translation (decision 017). */
+  promptLlm: {
+    provider: TextProviderId;
+    model: string;
+    credits: number;
+    timeoutMs: number;
+    perHour: number;
+  };
   /** Lower-cased; these accounts get the admin role. */
   adminEmails: string[];
   /** Provider keys and base URLs from `PROVIDER_<ID>_*` variables, by provider id. */
@@ -286,7 +319,20 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     jobs,
     storage: storageConfig(env, dataDir),
     imageMaxPixels: env.IMAGE_MAX_MEGAPIXELS * 1_000_000,
+    uploads: {
+      maxBytes: env.UPLOAD_MAX_BYTES,
+      perHour: env.RATE_LIMIT_UPLOADS_PER_HOUR,
+      maxPerMember: env.UPLOAD_MAX_PER_MEMBER,
+      urlAllowlist: urlAllowlistOrThrow(env.UPLOAD_URL_ALLOWLIST),
+    },
     localProvider: localProviderOptionsFromEnv(env),
+    promptLlm: {
+      provider: env.PROMPT_LLM_PROVIDER,
+      model: env.PROMPT_LLM_MODEL ?? defaultTextModels[env.PROMPT_LLM_PROVIDER],
+      credits: env.PROMPT_ENHANCE_CREDITS,
+      timeoutMs: env.PROMPT_LLM_TIMEOUT_SECONDS * 1000,
+      perHour: env.RATE_LIMIT_PROMPT_ENHANCE_PER_HOUR,
+    },
     adminEmails: (env.ADMIN_EMAILS ?? '')
       .split(',')
       .map((email) => email.trim().toLowerCase())
@@ -295,6 +341,19 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     providerWebhooks:
       env.PROVIDER_WEBHOOKS === 'auto' ? isPubliclyReachable(publicUrl) : env.PROVIDER_WEBHOOKS === 'on',
   };
+}
+
+function urlAllowlistOrThrow(value: string | undefined): string[] {
+  const entries = (value ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  try {
+    parseAllowlist(entries);
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration:\n  UPLOAD_URL_ALLOWLIST: ${(error as Error).message}`);
+  }
+  return entries;
 }
 
 function providerEnvOrThrow(source: Record<string, string | undefined>): Record<string, ProviderEnvSettings> {

@@ -26,9 +26,15 @@ export const errorCodes = {
   unsupported_media_type: 415,
   /** Bytes that are not a PNG, JPEG or still WebP that decodes cleanly. */
   invalid_image: 422,
+  /** A provider's moderation declined the text (prompt help, decision 017). */
+  content_policy: 422,
   rate_limited: 429,
   internal: 500,
   unavailable: 503,
+  /** An optional feature the operator has not set up (e.g. prompt help without a text model key). */
+  not_configured: 503,
+  /** A provider the member is waiting on did not answer in time. */
+  upstream_timeout: 504,
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

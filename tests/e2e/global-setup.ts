@@ -19,11 +19,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { TestProject } from 'vitest/node';
+import { startDeepSeekFake } from '../fakes/deepseek';
 import { freePort } from '../support/stack-process';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const entry = path.join(root, 'build', 'app', 'main.js');
 const READY_TIMEOUT_MS = 60_000;
+/** Made an admin at sign-up (ADMIN_EMAILS); each run starts on a fresh database. */
+const E2E_ADMIN_EMAIL = 'e2e-admin@example.test';
 
 function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
@@ -48,6 +51,9 @@ export default async function setup(project: TestProject) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'imagegen-e2e-data-'));
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
+
+  // Prompt help's text model (decision 017); tests queue its faults over HTTP (/__control/faults).
+  const deepseek = await startDeepSeekFake();
 
   const logFd = openSync(logFile, 'w');
   // Runs build/app/main.js, imported through an environment variable so that
@@ -75,6 +81,12 @@ export default async function setup(project: TestProject) {
         SHUTDOWN_GRACE_SECONDS: '5',
         // Slow enough to watch a generation go through its states.
         LOCAL_PROVIDER_LATENCY_MS: '1200',
+        // The account admin.e2e.test.ts signs up with becomes an admin.
+        ADMIN_EMAILS: E2E_ADMIN_EMAIL,
+        // Prompt help through the DeepSeek fake, at a price so the journey sees it held and charged.
+        PROVIDER_DEEPSEEK_API_KEY: deepseek.apiKey,
+        PROVIDER_DEEPSEEK_BASE_URL: deepseek.baseUrl,
+        PROMPT_ENHANCE_CREDITS: '1',
       },
     },
   );
@@ -88,6 +100,7 @@ export default async function setup(project: TestProject) {
 
   const stop = async () => {
     stopping = true;
+    await deepseek.close();
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
@@ -126,6 +139,8 @@ export default async function setup(project: TestProject) {
 
   project.provide('baseUrl', baseUrl);
   project.provide('serverLog', logFile);
+  project.provide('deepseekFakeUrl', deepseek.origin);
+  project.provide('adminEmail', E2E_ADMIN_EMAIL);
   return stop;
 }
 
@@ -133,5 +148,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     baseUrl: string;
     serverLog: string;
+    /** The DeepSeek fake's origin: POST /__control/faults queues a failure. */
+    deepseekFakeUrl: string;
+    adminEmail: string;
   }
 }

@@ -5,9 +5,12 @@
  * the API's validation, `data[].b64_json` with real image bytes and `usage`,
  * `x-request-id` on every answer, and every failure in OpenAI's own shape:
  * `{"error": {"message", "type", "param", "code"}}`.
+ * Also `POST /v1/chat/completions` for text models (prompt help, decision
+ * 017), answering the deterministic text of chat-text.ts.
  */
 import type { ServerResponse } from 'node:http';
 import sharp from 'sharp';
+import { chatTexts, fakeChatAnswer, fakeTokens } from './chat-text';
 import {
   sendJson,
   startFakeServer,
@@ -25,6 +28,8 @@ export interface OpenAiFakeOptions {
   now?: () => Date;
   /** Further ids `GET /v1/models` lists (a self-hosted server's own models). */
   extraModels?: readonly string[];
+  /** Text models `POST /v1/chat/completions` serves. */
+  chatModels?: readonly string[];
 }
 
 export interface OpenAiFake extends FakeServer {
@@ -118,6 +123,15 @@ export async function startOpenAiFake(options: OpenAiFakeOptions = {}): Promise<
         owned_by: 'system',
       }));
       sendJson(res, 200, { object: 'list', data }, { 'x-request-id': requestId });
+      return;
+    }
+    if (request.method === 'POST' && request.path === '/v1/chat/completions') {
+      await answerChat(request, res, requestId, {
+        apiKey,
+        models: options.chatModels ?? OPENAI_FAKE_CHAT_MODELS,
+        now,
+        nextId: () => server.nextId('chatcmpl'),
+      });
       return;
     }
     if (request.method !== 'POST' || !/^\/v1\/images\/(generations|edits)$/.test(request.path)) {
@@ -399,4 +413,154 @@ function answerFault(res: ServerResponse, requestId: string, fault: QueuedFault)
     default:
       return false;
   }
+}
+
+/** Text models the chat endpoint serves by default; gpt-5 ones are reasoning models. */
+export const OPENAI_FAKE_CHAT_MODELS = ['gpt-5.4-mini', 'gpt-4.1-mini'];
+
+/**
+ * `POST /v1/chat/completions`: Bearer auth, `model` and `messages` required,
+ * reasoning models (gpt-5…) refusing `max_tokens` and a temperature other
+ * than 1 as OpenAI does, then a `chat.completion` with the fake's text.
+ * Faults: `content_policy` is the 400 `invalid_prompt` reasoning models
+ * give a flagged prompt, or with variant "filtered" an answer stopped on
+ * the content filter; `invalid_json`, `wrong_shape` and `bad_image` (an
+ * empty answer) shape a 200; the rest answer as on the images endpoints.
+ */
+async function answerChat(
+  request: FakeRequest,
+  res: ServerResponse,
+  requestId: string,
+  context: { apiKey: string; models: readonly string[]; now: () => Date; nextId: () => string },
+): Promise<void> {
+  if (request.headers.authorization !== `Bearer ${context.apiKey}`) {
+    sendError(res, requestId, {
+      status: 401,
+      type: 'invalid_request_error',
+      code: 'invalid_api_key',
+      message: 'Incorrect API key provided.',
+    });
+    return;
+  }
+  let body: Record<string, unknown>;
+  try {
+    const parsed = JSON.parse(request.body.toString('utf8')) as unknown;
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new Error('not an object');
+    body = parsed as Record<string, unknown>;
+  } catch {
+    sendError(res, requestId, invalid('We could not parse the JSON body of your request.', null));
+    return;
+  }
+  const model = typeof body.model === 'string' ? body.model : undefined;
+  if (!model) {
+    sendError(
+      res,
+      requestId,
+      invalid("Missing required parameter: 'model'.", 'model', 'missing_required_parameter'),
+    );
+    return;
+  }
+  const fault = request.takeFault(model);
+  if (await request.stall(fault)) return;
+  if (fault?.kind === 'content_policy' && fault.variant !== 'filtered') {
+    sendError(
+      res,
+      requestId,
+      invalid(
+        'Invalid prompt: your prompt was flagged as potentially violating our usage policy. Please try again with a different prompt.',
+        null,
+        'invalid_prompt',
+      ),
+    );
+    return;
+  }
+  if (fault && fault.kind !== 'content_policy' && answerFault(res, requestId, fault)) return;
+  if (!context.models.includes(model)) {
+    sendError(res, requestId, {
+      status: 404,
+      type: 'invalid_request_error',
+      code: 'model_not_found',
+      message: `The model \`${model}\` does not exist or you do not have access to it.`,
+      param: 'model',
+    });
+    return;
+  }
+  if (!Array.isArray(body.messages) || body.messages.length === 0) {
+    sendError(
+      res,
+      requestId,
+      invalid("Missing required parameter: 'messages'.", 'messages', 'missing_required_parameter'),
+    );
+    return;
+  }
+  const reasoning = model.startsWith('gpt-5');
+  if (reasoning && 'max_tokens' in body) {
+    sendError(
+      res,
+      requestId,
+      invalid(
+        "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+        'max_tokens',
+        'unsupported_parameter',
+      ),
+    );
+    return;
+  }
+  if (reasoning && body.temperature !== undefined && body.temperature !== 1) {
+    sendError(
+      res,
+      requestId,
+      invalid(
+        "Unsupported value: 'temperature' does not support this value with this model. Only the default (1) value is supported.",
+        'temperature',
+        'unsupported_value',
+      ),
+    );
+    return;
+  }
+  const { system, user } = chatTexts(body.messages);
+  const filtered = fault?.kind === 'content_policy';
+  const content = filtered || fault?.kind === 'bad_image' ? '' : fakeChatAnswer(system, user);
+  const promptTokens = fakeTokens(system) + fakeTokens(user);
+  const reasoningTokens = reasoning && !filtered ? 64 : 0;
+  const completionTokens = (content ? fakeTokens(content) : 0) + reasoningTokens;
+  const answer = {
+    id: context.nextId(),
+    object: 'chat.completion',
+    created: Math.floor(context.now().getTime() / 1000),
+    model,
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: filtered ? null : content, refusal: null, annotations: [] },
+        logprobs: null,
+        finish_reason: filtered ? 'content_filter' : 'stop',
+      },
+    ],
+    usage: {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+      prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+      completion_tokens_details: { reasoning_tokens: reasoningTokens, audio_tokens: 0 },
+    },
+    service_tier: 'default',
+    system_fingerprint: null,
+  };
+  if (fault?.kind === 'invalid_json') {
+    res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': requestId });
+    res.end('{"id": "chatcmpl-1", "choices": [');
+    return;
+  }
+  if (fault?.kind === 'wrong_shape') {
+    sendJson(
+      res,
+      200,
+      { id: answer.id, object: 'chat.completion', choices: 'none' },
+      { 'x-request-id': requestId },
+    );
+    return;
+  }
+  sendJson(res, 200, answer, { 'x-request-id': requestId });
 }

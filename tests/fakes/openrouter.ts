@@ -7,6 +7,8 @@
  *   models that make one image per call reject n > 1.
  * - `POST /chat/completions` with `modalities` and `image_config`: one image
  *   per call in `choices[0].message.images[].image_url.url` as a data URL.
+ *   Text models (prompt help, decision 017) answer text only, with the
+ *   deterministic text of chat-text.ts, and refuse image output.
  * - `GET /images/models`: the image model list (public, no key needed).
  * - `GET /key`: the key's limits and usage (an admin's connection test).
  * Bearer auth; every failure in OpenRouter's shape
@@ -17,6 +19,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import sharp from 'sharp';
+import { chatTexts, fakeChatAnswer, fakeTokens } from './chat-text';
 import { sendJson, startFakeServer, type FakeServer, type QueuedFault } from './fake-server';
 
 export interface OpenRouterFakeImageModel {
@@ -40,6 +43,8 @@ export interface OpenRouterFakeOptions {
   imageModels?: readonly OpenRouterFakeImageModel[];
   /** Chat models with image output. */
   chatModels?: readonly OpenRouterFakeChatModel[];
+  /** Chat models with text output only. */
+  textModels?: readonly string[];
   /** Ids answering 404 "No endpoints found", as delisted models do. */
   retiredModels?: readonly string[];
 }
@@ -100,6 +105,8 @@ const DEFAULT_IMAGE_MODELS: OpenRouterFakeImageModel[] = [
   { id: 'black-forest-labs/flux.2-pro', maxImages: 1, seed: true },
   { id: 'google/gemini-3-pro-image-preview', maxImages: 1, seed: false },
 ];
+/** Text-only chat models served by default. */
+export const OPENROUTER_FAKE_TEXT_MODELS = ['openai/gpt-5.4-mini', 'deepseek/deepseek-flash'];
 const DEFAULT_CHAT_MODELS: OpenRouterFakeChatModel[] = [
   { id: 'google/gemini-3.1-flash-image-preview', imageOnly: false },
   { id: 'black-forest-labs/flux.2-pro', imageOnly: true },
@@ -199,6 +206,7 @@ export async function startOpenRouterFake(options: OpenRouterFakeOptions = {}): 
   const apiKey = options.apiKey ?? 'sk-or-v1-fake';
   const imageModels = options.imageModels ?? DEFAULT_IMAGE_MODELS;
   const chatModels = options.chatModels ?? DEFAULT_CHAT_MODELS;
+  const textModels = options.textModels ?? OPENROUTER_FAKE_TEXT_MODELS;
   const retired = new Set(options.retiredModels ?? ['google/gemini-2.5-flash-image-preview']);
   const now = () => Math.floor(Date.now() / 1000);
 
@@ -261,8 +269,9 @@ export async function startOpenRouterFake(options: OpenRouterFakeOptions = {}): 
   const chat = async (body: Json, res: ServerResponse, fault: QueuedFault | undefined) => {
     const model = body.model as string;
     const entry = chatModels.find((m) => m.id === model);
-    const modelError = unknownModel(model, entry !== undefined);
-    if (modelError || !entry) return sendError(res, modelError ?? badRequest('unknown model'));
+    const isTextModel = textModels.includes(model);
+    const modelError = unknownModel(model, entry !== undefined || isTextModel);
+    if (modelError) return sendError(res, modelError);
     const messages = body.messages;
     if (!Array.isArray(messages) || messages.length === 0)
       return sendError(res, badRequest('messages is required'));
@@ -282,6 +291,7 @@ export async function startOpenRouterFake(options: OpenRouterFakeOptions = {}): 
       }
     }
     const modalities = Array.isArray(body.modalities) ? body.modalities : ['text'];
+    if (!entry) return textAnswer(model, body, modalities, res, fault);
     if (entry.imageOnly && modalities.includes('text')) {
       return sendError(res, {
         code: 404,
@@ -336,6 +346,55 @@ export async function startOpenRouterFake(options: OpenRouterFakeOptions = {}): 
         'STOP',
       ),
     );
+  };
+
+  /** A text model's answer: text only, the fake's deterministic text; image output is refused. */
+  const textAnswer = (
+    model: string,
+    body: Json,
+    modalities: unknown[],
+    res: ServerResponse,
+    fault: QueuedFault | undefined,
+  ) => {
+    if (modalities.includes('image')) {
+      return sendError(res, {
+        code: 404,
+        message: `No endpoints found that support the requested output modalities: ${modalities.join(', ')}`,
+      });
+    }
+    if (fault?.kind === 'invalid_json') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"id": "gen-1", "choices": [');
+      return;
+    }
+    const id = server.nextId('gen');
+    if (fault?.kind === 'wrong_shape') return sendJson(res, 200, { id, choices: 'none' });
+    const { system, user } = chatTexts(body.messages);
+    const content = fault?.kind === 'bad_image' ? '' : fakeChatAnswer(system, user);
+    const promptTokens = fakeTokens(system) + fakeTokens(user);
+    const completionTokens = content ? fakeTokens(content) : 0;
+    sendJson(res, 200, {
+      id,
+      provider: model.split('/')[0] === 'deepseek' ? 'DeepSeek' : 'OpenAI',
+      model,
+      object: 'chat.completion',
+      created: now(),
+      choices: [
+        {
+          index: 0,
+          logprobs: null,
+          finish_reason: 'stop',
+          native_finish_reason: 'stop',
+          message: { role: 'assistant', content, refusal: null, reasoning: null },
+        },
+      ],
+      usage: {
+        prompt_tokens: promptTokens,
+        completion_tokens: completionTokens,
+        total_tokens: promptTokens + completionTokens,
+        // $0.15 / $0.60 per million tokens in and out, as a small model is billed.
+        cost: (promptTokens * 0.15 + completionTokens * 0.6) / 1_000_000,
+      },
+    });
   };
 
   const server = await startFakeServer(async (request, res) => {

@@ -22,6 +22,7 @@ import type { Db } from '../db/client';
 import { modelRoutes, models, providers } from '../db/schema';
 import { AppError } from '../errors';
 import { fieldErrorsFromZod } from '../http/errors';
+import { adapterSpec } from '../providers/adapters';
 import { recordAudit, type AuditActor } from './audit';
 import { fieldError } from './providers';
 
@@ -187,11 +188,12 @@ function checkDefinition(capabilities: unknown, pricing: ModelPricing): void {
 
 async function checkProviders(db: Db, routes: readonly { providerId: string }[]): Promise<void> {
   const ids = [...new Set(routes.map((route) => route.providerId))];
-  const found = new Set(
-    (await db.select({ id: providers.id }).from(providers).where(inArray(providers.id, ids))).map(
-      (r) => r.id,
-    ),
-  );
+  const rows = await db
+    .select({ id: providers.id, adapter: providers.adapter })
+    .from(providers)
+    .where(inArray(providers.id, ids));
+  // A text provider (prompt help, decision 017) cannot serve an image route.
+  const found = new Set(rows.filter((r) => adapterSpec(r.adapter)?.kind !== 'text').map((r) => r.id));
   const index = routes.findIndex((route) => !found.has(route.providerId));
   if (index >= 0) throw fieldError(`routes.${index}.providerId`, 'validation.invalidValue');
 }

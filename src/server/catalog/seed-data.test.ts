@@ -38,6 +38,7 @@ describe('built-in providers', () => {
     expect([...providerIds].sort()).toEqual(
       [
         'byteplus',
+        'deepseek',
         'fal',
         'fireworks',
         'google',
@@ -48,6 +49,17 @@ describe('built-in providers', () => {
         'replicate',
       ].sort(),
     );
+  });
+});
+
+describe('the text provider', () => {
+  it('routes no model through DeepSeek: it serves prompt help only', () => {
+    expect(seedModels.flatMap((m) => m.routes).filter((r) => r.providerId === 'deepseek')).toEqual([]);
+    expect(seedProviders.find((p) => p.id === 'deepseek')).toMatchObject({
+      enabled: false,
+      nameEn: 'DeepSeek (prompt help)',
+      nameZh: 'DeepSeek（提示词助手）',
+    });
   });
 });
 

@@ -66,6 +66,15 @@ export const seedProviders: readonly SeedProvider[] = [
     enabled: false,
     sortOrder: 80,
   },
+  // Text only, never an image route: the default model for prompt enhancement and
+  // translation (PROMPT_LLM_PROVIDER, decision 017). Listed so admins can enter its key.
+  {
+    id: 'deepseek',
+    nameEn: 'DeepSeek (prompt help)',
+    nameZh: 'DeepSeek（提示词助手）',
+    enabled: false,
+    sortOrder: 100,
+  },
 ];
 
 const MAX_IMAGES = 4;

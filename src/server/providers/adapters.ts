@@ -3,7 +3,12 @@
  * each needs to be built and how to check its settings cheaply. The registry
  * builds adapters from these when a route is first used with a given key and
  * base URL (registry.ts); the admin's "test connection" uses `probe`.
+ * Text adapters (`kind: 'text'`, DeepSeek) have a key, a base URL and a
+ * probe like the others, so admins manage them on the same page, but no
+ * image adapter: prompt help builds them (src/server/llm, decision 017) and
+ * image routes never resolve to them.
  */
+import { DEEPSEEK_DEFAULT_BASE_URL, DEEPSEEK_PROVIDER_ID } from '../llm/deepseek-text-model';
 import { ARK_DEFAULT_BASE_URL, ARK_PROVIDER_ID, createArkProvider } from './ark/ark-provider';
 import {
   createFireworksProvider,
@@ -32,13 +37,16 @@ export interface AdapterSettings {
 
 export interface AdapterSpec {
   id: string;
+  /** `text`: serves prompt help only (src/server/llm), never an image route. Default `image`. */
+  kind?: 'image' | 'text';
   /** Whether the adapter can run without a key (a self-hosted server may need none). */
   needsKey: boolean;
   /** Whether it has no default base URL, so an admin must enter one. */
   needsBaseUrl: boolean;
   /** The base URL used when none is set, shown to admins. */
   defaultBaseUrl?: string;
-  create(settings: AdapterSettings): ImageProvider;
+  /** Builds the image adapter; absent for text adapters. */
+  create?: (settings: AdapterSettings) => ImageProvider;
   /**
    * A cheap authenticated GET that proves the key and the base URL work,
    * without generating (and paying for) anything: a path under the base URL
@@ -136,6 +144,15 @@ const specs: AdapterSpec[] = [
       }),
     // The key's own limits and usage: proves the key without generating anything.
     probe: { path: '/key', headers: bearer },
+  },
+  {
+    // Text only: prompt enhancement and translation (decision 017).
+    id: DEEPSEEK_PROVIDER_ID,
+    kind: 'text',
+    needsKey: true,
+    needsBaseUrl: false,
+    defaultBaseUrl: DEEPSEEK_DEFAULT_BASE_URL,
+    probe: { path: '/models', headers: bearer },
   },
   {
     id: 'openai_compatible',

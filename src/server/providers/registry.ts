@@ -123,10 +123,12 @@ export function createProviderRegistry(options: ProviderRegistryOptions = {}): P
       const own = fixed.get(provider.id);
       if (own) return own;
       const spec = adapterSpec(provider.adapter);
-      if (!spec || !catalog) {
+      // A text adapter (prompt help) has no image adapter: a route through it falls back.
+      const create = spec?.create;
+      if (!spec || !create || !catalog) {
         throw new ProviderError('model_unavailable', {
           providerId: provider.id,
-          detail: `provider "${provider.id}" has no adapter "${provider.adapter}" in this process`,
+          detail: `provider "${provider.id}" has no image adapter "${provider.adapter}" in this process`,
         });
       }
       const settings = await settingsOf(provider);
@@ -144,7 +146,7 @@ export function createProviderRegistry(options: ProviderRegistryOptions = {}): P
           detail: `provider "${provider.id}" has no base URL`,
         });
       }
-      const adapter = spec.create({
+      const adapter = create({
         ...(catalog.appUrl ? { appUrl: catalog.appUrl } : {}),
         ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
         ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),

@@ -31,6 +31,9 @@ import { Lightbox } from '../components/generation/lightbox';
 import { SessionGenerations } from '../components/generation/session-generations';
 import type { Generation, GeneratorSettings, PublicModel } from '../components/generation/types';
 import { PageNotice, type Notice } from '../components/generation/page-notice';
+import { ReferenceImages } from '../components/generation/reference-images';
+import type { Upload } from '../components/generation/uploads-api';
+import { PromptAssist } from '../components/generation/prompt-assist';
 import { rememberPromptDraft, withPromptDraft } from '../components/generation/prompt-draft';
 import { useSessionGenerations } from '../components/generation/use-session-generations';
 import { AppLink } from '../components/ui/app-link';
@@ -74,6 +77,7 @@ const formFields = new Set([
   'n',
   'seed',
   'negativePrompt',
+  'referenceUploadIds',
 ]);
 
 export default function Generate() {
@@ -89,6 +93,8 @@ export default function Generate() {
   const [attempt, setAttempt] = useState(0);
   const [form, setForm] = useState<GeneratorForm | null>(null);
   const [busy, setBusy] = useState(false);
+  const [references, setReferences] = useState<Upload[]>([]);
+  const [uploading, setUploading] = useState(false);
   const [errors, setErrors] = useState<Record<string, string | undefined>>({});
   const [formError, setFormError] = useState<{ text: string; pricing: boolean } | null>(null);
   const [notice, setNotice] = useState<Notice | null>(null);
@@ -200,7 +206,21 @@ export default function Generate() {
       }));
       return;
     }
-    const request = toRequest(form, model);
+    if (uploading) {
+      setFormError({ text: t('generate.references.waitForUploads'), pricing: false });
+      return;
+    }
+    const caps = model.capabilities;
+    const chosen = caps.imageToImage ? references.slice(0, caps.maxReferenceImages) : [];
+    if (!caps.textToImage && chosen.length === 0) {
+      setErrors({ referenceUploadIds: t('generate.references.required') });
+      setFormError({ text: t('generate.fixErrors'), pricing: false });
+      return;
+    }
+    const request = {
+      ...toRequest(form, model),
+      ...(chosen.length > 0 ? { referenceUploadIds: chosen.map((upload) => upload.id) } : {}),
+    };
     const body = JSON.stringify(request);
     const key = idempotencyKeyFor(lastSubmit.current, body, newIdempotencyKey);
     const attemptRecord = { key, body, answered: false };
@@ -267,6 +287,13 @@ export default function Generate() {
     setFocusRequest((r) => ({ field: 'seed', n: (r?.n ?? 0) + 1 }));
   };
 
+  // A prompt-help suggestion the member chose: into the prompt, and with "Edit" the cursor too.
+  const applyPrompt = (text: string, edit: boolean) => {
+    setForm((current) => current && { ...current, prompt: text });
+    setErrors((current) => (current.prompt ? { ...current, prompt: undefined } : current));
+    if (edit) setFocusRequest((r) => ({ field: 'prompt', n: (r?.n ?? 0) + 1 }));
+  };
+
   const onSettled = useCallback(
     (generation: Generation) => {
       void refreshCreditBalance(locale);
@@ -296,7 +323,16 @@ export default function Generate() {
 
   return (
     <div className="mx-auto max-w-6xl px-4 py-8">
-      <h1 className="text-2xl font-bold">{t('generate.heading')}</h1>
+      <div className="flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1">
+        <h1 className="text-2xl font-bold">{t('generate.heading')}</h1>
+        <AppLink
+          to={localePath('/compare')}
+          className="text-sm text-primary underline underline-offset-4"
+          data-testid="compare-link"
+        >
+          {t('generate.compareLink')}
+        </AppLink>
+      </div>
       {/* Notices (reused settings, started) are announced without moving focus. */}
       <PageNotice notice={notice} className="mt-2" testId="generate-notice" />
       <div className="mt-4 grid gap-8 lg:grid-cols-[minmax(0,28rem)_minmax(0,1fr)]">
@@ -324,6 +360,18 @@ export default function Generate() {
                 balance={balance}
                 promptRef={promptRef}
                 seedRef={seedRef}
+                promptTools={<PromptAssist prompt={form.prompt} onApply={applyPrompt} disabled={busy} />}
+                references={
+                  model.capabilities.imageToImage ? (
+                    <ReferenceImages
+                      maxImages={model.capabilities.maxReferenceImages}
+                      value={references.slice(0, model.capabilities.maxReferenceImages)}
+                      onChange={setReferences}
+                      onBusyChange={setUploading}
+                      disabled={busy}
+                    />
+                  ) : undefined
+                }
               />
             ) : (
               <FormSkeleton label={t('generate.model.loading')} />

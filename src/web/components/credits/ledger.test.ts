@@ -50,6 +50,11 @@ describe('credit history entries', () => {
     expect(generationOf(entry({ kind: 'settle', reference: null }))).toBeNull();
     expect(generationOf(entry({ kind: 'grant', reference: 'order-7' }))).toBeNull();
   });
+
+  it('links no prompt suggestion: there is no generation to open', () => {
+    expect(generationOf(entry({ kind: 'settle', reference: 'prompt:3f2b' }))).toBeNull();
+    expect(generationOf(entry({ kind: 'hold', reference: 'prompt:3f2b' }))).toBeNull();
+  });
 });
 
 describe('reasons', () => {

@@ -35,9 +35,14 @@ export function entryChanges(entry: CreditEntry): { primary: BalanceChange; chan
   return { primary, changes };
 }
 
-/** Hold, settle and void entries belong to a generation, which the history can open. */
+/**
+ * Hold, settle and void entries belong to a generation, which the history
+ * can open; those of a paid prompt suggestion (`prompt:<id>`, decision 017)
+ * to nothing that can be opened.
+ */
 export function generationOf(entry: CreditEntry): string | null {
-  return entry.kind === 'hold' || entry.kind === 'settle' || entry.kind === 'void' ? entry.reference : null;
+  if (entry.kind !== 'hold' && entry.kind !== 'settle' && entry.kind !== 'void') return null;
+  return entry.reference?.startsWith('prompt:') ? null : entry.reference;
 }
 
 /**

@@ -40,6 +40,10 @@ export interface GeneratorFormProps {
   balance: CreditBalance | null;
   promptRef?: Ref<HTMLTextAreaElement>;
   seedRef?: Ref<HTMLInputElement>;
+  /** Under the prompt: prompt help (prompt-assist.tsx). */
+  promptTools?: ReactNode;
+  /** Under the model picker, for models that take them: the reference images (reference-images.tsx). */
+  references?: ReactNode;
 }
 
 export function GeneratorFormFields({
@@ -54,6 +58,8 @@ export function GeneratorFormFields({
   balance,
   promptRef,
   seedRef,
+  promptTools,
+  references,
 }: GeneratorFormProps) {
   const { t, locale } = useI18n();
   const localePath = useLocalePath();
@@ -129,6 +135,7 @@ export function GeneratorFormFields({
           data-testid="prompt"
         />
         <FieldError id={`${id}-prompt-error`} message={errors.prompt} />
+        {promptTools}
       </div>
 
       <div className="grid gap-1.5">
@@ -166,6 +173,13 @@ export function GeneratorFormFields({
         </div>
         <FieldError id={`${id}-model-error`} message={errors.modelId} />
       </div>
+
+      {references ? (
+        <div className="grid gap-1.5" data-testid="reference-images-field">
+          {references}
+          <FieldError id={`${id}-references-error`} message={errors.referenceUploadIds} />
+        </div>
+      ) : null}
 
       {isSized(caps) ? (
         <ChoiceGroup

@@ -56,6 +56,8 @@ export interface GenerationRequest {
   n: number;
   seed?: number;
   negativePrompt?: string;
+  /** The member's uploads sent as reference images, in order (image-to-image models). */
+  referenceUploadIds?: string[];
 }
 
 export interface CreatedGeneration {

@@ -1,0 +1,33 @@
+/**
+ * OpenRouter chat completions as a text model, through
+ * `@openrouter/ai-sdk-provider`'s chat model (`POST <base>/chat/completions`
+ * with text output only, the image provider's key and base URL). Errors go
+ * through OpenRouter's table (openrouter-errors.ts): 403 is a moderation
+ * block, and an error that arrives inside an HTTP 200 is read by its
+ * `error.code`.
+ */
+import { createOpenRouter } from '@openrouter/ai-sdk-provider';
+import { openRouterError } from '../providers/openrouter/openrouter-errors';
+import { completeWithSdk } from './ai-sdk-text';
+import type { TextModel, TextModelSettings } from './types';
+
+export function createOpenRouterTextModel(settings: TextModelSettings): TextModel {
+  const openrouter = createOpenRouter({
+    apiKey: settings.apiKey,
+    ...(settings.baseUrl ? { baseURL: settings.baseUrl } : {}),
+    ...(settings.appUrl ? { appUrl: settings.appUrl } : {}),
+    ...(settings.fetch ? { fetch: settings.fetch } : {}),
+  });
+  const model = openrouter.chat(settings.model);
+  return {
+    providerId: settings.providerId,
+    model: settings.model,
+    complete: (request) =>
+      completeWithSdk({
+        providerId: settings.providerId,
+        model,
+        request,
+        mapError: (error) => openRouterError(error, settings.providerId),
+      }),
+  };
+}
