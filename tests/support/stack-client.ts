@@ -136,6 +136,19 @@ export class Member {
     return this.request('DELETE', `/api/generations/${id}`);
   }
 
+  /** Uploads an image file as a reference image (`POST /api/uploads`, raw body); answers its id. */
+  async upload(bytes: Uint8Array<ArrayBuffer>, name = 'reference.png'): Promise<string> {
+    const response = await fetch(`${this.baseUrl}/api/uploads?name=${encodeURIComponent(name)}`, {
+      method: 'POST',
+      headers: { cookie: this.cookie, origin: this.origin, 'content-type': 'application/octet-stream' },
+      body: bytes,
+      signal: AbortSignal.timeout(15_000),
+    });
+    const text = await response.text();
+    if (response.status !== 201) throw new Error(`upload failed: ${response.status} ${text}`);
+    return (JSON.parse(text) as { id: string }).id;
+  }
+
   /** GETs an image (original or thumbnail) and answers its status and headers; the bytes are dropped. */
   async image(url: string): Promise<{ status: number; headers: Headers; bytes: number }> {
     const response = await fetch(`${this.baseUrl}${url}`, {

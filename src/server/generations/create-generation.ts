@@ -13,6 +13,7 @@ import { generationLedgerKeys, placeHold } from '../credits';
 import type { Db } from '../db/client';
 import { generations } from '../db/schema';
 import { AppError, type FieldError } from '../errors';
+import { assertOwnUploads } from '../uploads/queries';
 import { announcedColumn } from './events';
 import type { GenerationDeps } from './types';
 
@@ -26,8 +27,12 @@ export interface CreateGenerationInput {
   resolution?: string | undefined;
   n: number;
   seed?: number | undefined;
+  /** The member's own uploads to send as reference images, in order. */
+  referenceUploadIds?: readonly string[] | undefined;
   /** From the Idempotency-Key header: a repeated submit returns the first generation. */
   idempotencyKey?: string | undefined;
+  /** The side-by-side comparison this generation is a column of (compare/create-comparison.ts). */
+  compareId?: string | undefined;
 }
 
 export interface AcceptedGeneration {
@@ -70,8 +75,15 @@ export async function createGeneration(
     aspectRatio: input.aspectRatio ?? null,
     resolution: input.resolution ?? null,
     n: input.n,
+    referenceImages: input.referenceUploadIds?.length ?? 0,
   });
-  if (!shape.ok) throw invalid([shapeErrorToFieldError(shape)]);
+  if (!shape.ok) {
+    const error = shapeErrorToFieldError(shape);
+    // The request names its references by upload id: point the error at that field.
+    throw invalid([error.field === 'referenceImages' ? { ...error, field: 'referenceUploadIds' } : error]);
+  }
+  // Before any credit is held: each reference must be one of the member's own uploads.
+  const referenceUploadIds = await assertOwnUploads(deps.db, input.userId, input.referenceUploadIds ?? []);
 
   // A cheap early refusal for a flood; the exact check is inside the transaction below.
   await enforceActiveLimit(deps.db, deps.config.generation.maxActivePerUser, input.userId);
@@ -110,10 +122,12 @@ export async function createGeneration(
           resolution: shape.resolution,
           n: shape.n,
           seed: input.seed ?? null,
+          referenceUploadIds,
           cost: shape.totalCost,
           holdId: hold.holdId,
           jobId,
           idempotencyKey: input.idempotencyKey ?? null,
+          compareId: input.compareId ?? null,
           requestHash,
           createdAt: now,
         })
@@ -172,6 +186,8 @@ function hashRequest(input: CreateGenerationInput): string {
     input.resolution ?? null,
     input.n,
     input.seed ?? null,
+    // Only when present, so requests without references hash as they always did.
+    ...(input.referenceUploadIds?.length ? [input.referenceUploadIds] : []),
   ]);
   return createHash('sha256').update(canonical).digest('base64url');
 }

@@ -46,6 +46,8 @@ const createBody = z.strictObject({
   n: z.int().min(1).max(16),
   seed: z.int().min(0).max(MAX_SEED).optional(),
   negativePrompt: z.string().max(4_000).optional(),
+  /** Upload ids (uploads/routes.ts); 16 is the catalog's ceiling, each model's own limit is checked after. */
+  referenceUploadIds: z.array(z.string().max(64)).max(16).optional(),
 });
 
 const settingsBody = z.strictObject({

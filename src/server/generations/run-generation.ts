@@ -20,7 +20,8 @@ import { makeThumbnail } from '../images/make-thumbnail';
 import { processImage } from '../images/process-image';
 import { ProviderError, canFallBackCode, type ProviderErrorCode } from '../providers/errors';
 import { runWithRetry } from '../providers/retry';
-import type { GeneratedImage, ImageProvider } from '../providers/types';
+import type { GeneratedImage, ImageProvider, ReferenceImage } from '../providers/types';
+import { loadReferenceImages, ReferenceImageMissingError } from '../uploads/load-reference-images';
 import { announcedColumn } from './events';
 import type { GenerationDeps } from './types';
 
@@ -33,8 +34,12 @@ export interface GenerationJob {
   signal: AbortSignal;
 }
 
-/** Why a run ended without images. `invalid_output`: the provider's bytes were not a usable image. */
-export type FailureCode = ProviderErrorCode | 'invalid_output' | 'internal';
+/**
+ * Why a run ended without images. `invalid_output`: the provider's bytes
+ * were not a usable image; `reference_missing`: a reference image was
+ * deleted (or lost) between the submit and the run.
+ */
+export type FailureCode = ProviderErrorCode | 'invalid_output' | 'reference_missing' | 'internal';
 
 /** Thrown so that pg-boss runs the job again (the run was interrupted, not failed). */
 export class RunInterrupted extends Error {
@@ -60,8 +65,20 @@ export async function runGeneration(deps: GenerationDeps, job: GenerationJob): P
     else if (event.status === 'canceled') canceled.abort(new Error('canceled'));
   });
   try {
+    let references: ReferenceImage[];
+    try {
+      references = await loadReferenceImages(deps, row);
+    } catch (error) {
+      if (!(error instanceof ReferenceImageMissingError)) throw error;
+      await fail(deps, row, 'reference_missing');
+      log.warn(
+        { uploadId: error.uploadId, missing: error.missing },
+        'reference image gone; generation refunded',
+      );
+      return;
+    }
     const signal = AbortSignal.any([job.signal, canceled.signal]);
-    const outcome = await callProvider(deps, row, signal, nudges);
+    const outcome = await callProvider(deps, row, { signal, nudges, references });
     if (canceled.signal.aborted) return;
     if (job.signal.aborted) throw new RunInterrupted('the job was stopped; pg-boss will run it again');
     if (!outcome.ok) {
@@ -135,9 +152,9 @@ type ProviderOutcome =
 async function callProvider(
   deps: GenerationDeps,
   row: Row,
-  signal: AbortSignal,
-  nudges: Nudges,
+  run: { signal: AbortSignal; nudges: Nudges; references: ReferenceImage[] },
 ): Promise<ProviderOutcome> {
+  const { signal, nudges, references } = run;
   const attempts: GenerationAttempt[] = [...row.attempts];
   // Work an asynchronous provider accepted, by an earlier run or attempt:
   // an attempt on the same route polls it rather than submitting again.
@@ -182,6 +199,7 @@ async function callProvider(
             ...(row.aspectRatio ? { aspectRatio: row.aspectRatio } : {}),
             ...(row.resolution ? { resolution: row.resolution } : {}),
             ...(row.seed !== null ? { seed: row.seed } : {}),
+            ...(references.length > 0 ? { referenceImages: references } : {}),
             referenceId: row.id,
             providerOptions: route.options,
           },

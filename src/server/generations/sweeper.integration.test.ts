@@ -5,10 +5,12 @@
  * lost must still get a fresh job while its hold is valid, instead of
  * waiting for its hold to expire and failing.
  */
+import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
+import sharp from 'sharp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestApp, signUp, type TestApp } from '../../../tests/support/app';
-import { generations, providerWebhookDeliveries } from '../db/schema';
+import { generations, providerWebhookDeliveries, uploads } from '../db/schema';
 import { GENERATION_QUEUE } from '../jobs/queue';
 import { sweepOnce } from './sweeper';
 
@@ -79,4 +81,22 @@ it('forgets provider webhook deliveries after a week, keeping recent ones', asyn
     .select({ id: providerWebhookDeliveries.deliveryId })
     .from(providerWebhookDeliveries);
   expect(left.map((row) => row.id)).toEqual(['msg-new']);
+});
+
+it('deletes upload objects whose row is gone, and keeps the ones a row names', async () => {
+  const { cookie } = await signUp(t);
+  const bytes = await sharp({ create: { width: 20, height: 20, channels: 3, background: 'teal' } })
+    .png()
+    .toBuffer();
+  const kept = (await (
+    await t.request('/api/uploads', { method: 'POST', headers: { cookie }, body: new Uint8Array(bytes) })
+  ).json()) as { id: string };
+  const [row] = await t.database.db.select().from(uploads).where(eq(uploads.id, kept.id));
+  const orphanKey = `${row!.objectKey.slice(0, row!.objectKey.lastIndexOf('/'))}/${randomUUID()}.png`;
+  await t.platform.generation.storage.put(orphanKey, bytes, { contentType: 'image/png' });
+  // Later than any run that could still commit a row for these objects.
+  t.advance(3_600_000);
+  await sweepOnce(t.platform.generation, { orphans: true });
+  expect(await t.platform.generation.storage.get(orphanKey)).toBeNull();
+  expect(await t.platform.generation.storage.get(row!.objectKey)).not.toBeNull();
 });

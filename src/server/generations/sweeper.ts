@@ -8,7 +8,8 @@
  *     a deleted row, a run that gave up): re-enqueued while the hold is still
  *     valid, otherwise failed and refunded;
  *  3. expires credit grants past their date;
- *  4. now and then, deletes stored objects that no row refers to (J3) and,
+ *  4. now and then, deletes stored objects that no row refers to (J3:
+ *     generation images, and uploads whose row is gone) and,
  *     on disk, the temporary files of writes a crash interrupted, and forgets
  *     provider webhook deliveries older than any provider's retry window.
  * Every write is conditional, so several sweepers (one per worker process)
@@ -19,6 +20,7 @@ import { expireGrants, findOpenHoldsExpiredBefore, generationLedgerKeys, voidHol
 import { creditHolds, generationImages, generations, providerWebhookDeliveries } from '../db/schema';
 import { isDiskStorage } from '../storage/disk-storage';
 import { sweepOrphans } from '../storage/find-orphans';
+import { knownUploadKeys } from '../uploads/queries';
 import { announce } from './events';
 import { isUuid } from './queries';
 import { fail } from './run-generation';
@@ -155,7 +157,14 @@ export async function sweepOnce(
         return rows.flatMap((row) => [row.objectKey, row.thumbKey]);
       },
     });
-    report.orphansDeleted = result.deleted;
+    // Uploads whose row is gone (a deleted account, a write whose row never committed).
+    const uploadOrphans = await sweepOrphans({
+      storage: deps.storage,
+      prefix: 'uploads/',
+      modifiedBefore: cutoff,
+      knownKeys: (keys) => knownUploadKeys(deps.db, keys),
+    });
+    report.orphansDeleted = result.deleted + uploadOrphans.deleted;
     // A process killed between writing a file and renaming it into place leaves a
     // `.tmp-*` file that no key names, so the orphan listing never sees it (decision 013).
     if (isDiskStorage(deps.storage))

@@ -54,6 +54,26 @@ const png = (color: string) =>
     .png()
     .toBuffer();
 
+describe("fal adapter: the route's edit endpoint", () => {
+  it("sends a request with references to the route's editModelId, and never sends the option itself", async () => {
+    const editOption = { editModelId: SEEDREAM_EDIT };
+    await run({ providerOptions: editOption });
+    expect(lastSubmission().endpoint).toBe(SEEDREAM);
+    expect(lastSubmission().input).not.toHaveProperty('editModelId');
+    const references = [
+      { bytes: new Uint8Array(await png('red')), mediaType: 'image/png' },
+      { bytes: new Uint8Array(await png('blue')), mediaType: 'image/png' },
+    ];
+    await run({ providerOptions: editOption, referenceImages: references });
+    expect(lastSubmission().endpoint).toBe(SEEDREAM_EDIT);
+    expect(lastSubmission().input).not.toHaveProperty('editModelId');
+    expect((lastSubmission().input.image_urls as string[]).map((url) => url.slice(0, 22))).toEqual([
+      'data:image/png;base64,',
+      'data:image/png;base64,',
+    ]);
+  });
+});
+
 describe('fal adapter: Seedream', () => {
   it('submits to the endpoint id, polls the returned status URL to COMPLETED and returns n real images', async () => {
     const before = fake.requests.length;

@@ -306,6 +306,21 @@ async function generateOnQueue(
   };
 }
 
+/**
+ * fal serves some models' edits from an endpoint of their own (Seedream's
+ * `…/edit`): a route names it as the option `editModelId`, used when the
+ * request has reference images. The option is the adapter's, never sent.
+ */
+export function withEndpoint(request: GenerateRequest): GenerateRequest {
+  const { editModelId, ...passthrough } = request.providerOptions ?? {};
+  const edits = typeof editModelId === 'string' && (request.referenceImages?.length ?? 0) > 0;
+  return {
+    ...request,
+    ...(edits ? { model: editModelId } : {}),
+    ...(request.providerOptions ? { providerOptions: passthrough } : {}),
+  };
+}
+
 export function createFalProvider(options: FalProviderOptions): ImageProvider {
   const base = (options.baseUrl ?? FAL_QUEUE_BASE_URL).replace(/\/+$/, '');
   const client: FalClient = {
@@ -320,7 +335,7 @@ export function createFalProvider(options: FalProviderOptions): ImageProvider {
     id: FAL_PROVIDER_ID,
     async generate(request: GenerateRequest, context: GenerateContext): Promise<GenerateResult> {
       try {
-        return await generateOnQueue(client, request, context);
+        return await generateOnQueue(client, withEndpoint(request), context);
       } catch (error) {
         if (error instanceof ProviderError) throw error;
         // Whatever ended the wait once the signal fired (fetch, timer, the job's sleep) is the call timing out.
