@@ -157,7 +157,7 @@ export function createWebhookReceiver(deps: WebhookDeps): WebhookReceiver {
       const provider: ProviderRef = {
         id: row.id,
         adapter: row.adapter,
-        settings: row.settings as ProviderSettings,
+        settings: row.settings,
       };
       const verification =
         row.adapter === 'replicate'
