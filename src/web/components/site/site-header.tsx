@@ -18,6 +18,8 @@ import { GlobeIcon, MonitorIcon, MoonIcon, SunIcon } from '../ui/icons';
 export interface HeaderUser {
   name: string;
   email: string;
+  /** 'admin' shows the Admin link (the admin pages answer 404 to everyone else anyway). */
+  role?: string;
 }
 
 /**
@@ -208,7 +210,7 @@ function AccountMenu({ user }: { user: HeaderUser }) {
       </summary>
       <div className="absolute right-0 z-50 mt-1 w-56 rounded-md border bg-card p-1 shadow-md">
         <p className="truncate px-3 py-2 text-xs text-muted-foreground">{user.email}</p>
-        {(['dashboard', 'generate', 'history', 'credits'] as const).map((page) => (
+        {(['dashboard', 'generate', 'compare', 'history', 'credits'] as const).map((page) => (
           <AppLink
             key={page}
             to={localePath(`/${page}`)}
@@ -217,6 +219,15 @@ function AccountMenu({ user }: { user: HeaderUser }) {
             {t(`nav.${page}`)}
           </AppLink>
         ))}
+        {user.role === 'admin' ? (
+          <AppLink
+            to={localePath('/admin')}
+            className="block rounded px-3 py-2 text-sm hover:bg-accent"
+            data-testid="admin-link"
+          >
+            {t('nav.admin')}
+          </AppLink>
+        ) : null}
         <Form
           onSubmit={(event) => {
             event.preventDefault();
