@@ -73,8 +73,11 @@ export function fieldErrorsFromZod(error: z.ZodError, input?: unknown): FieldErr
         return issue.format === 'email'
           ? { field, message: 'validation.email' }
           : { field, message: 'validation.invalidFormat' };
-      case 'unrecognized_keys':
-        return { field: issue.keys.join(','), message: 'validation.unknownField' };
+      case 'unrecognized_keys': {
+        // Inside a nested object (`columns.0`), the key is named with its path.
+        const at = issue.path.length > 0 ? `${issue.path.join('.')}.` : '';
+        return { field: issue.keys.map((key) => at + key).join(','), message: 'validation.unknownField' };
+      }
       case 'invalid_value':
         return { field, message: 'validation.invalidValue' };
       default:
