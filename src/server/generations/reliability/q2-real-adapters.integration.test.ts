@@ -39,7 +39,13 @@ const FAULTY_CALLS = 3;
 const MAX_ATTEMPTS = 5;
 const RETRY_AFTER_MS = 1000;
 const ATTEMPT_TIMEOUT_MS = 2000;
-const CLOCK_SLACK_MS = 2;
+/**
+ * Timers start from libuv's cached loop time, which lags the wall clock by
+ * whatever the current turn of the event loop has taken; under load (200
+ * generations, PGlite on the same thread) a 2 s timer can end a few
+ * milliseconds before 2 s of Date.now() have passed (CI saw 1,997 ms).
+ */
+const CLOCK_SLACK_MS = 10;
 
 const seed = reliabilitySeed();
 const { mix } = parseFaultMix(Q2_FAULTS);
