@@ -5,7 +5,7 @@
  *
  * The production build runs as it does in production (embedded default:
  * PGlite, the in-process pg-boss worker, disk storage; the environment
- * `npm start` gives it, scripts/server-env.mjs) in a child process on
+ * `npm start` gives it, bench/bench-server.mjs) in a child process on
  * loopback, with the built-in provider at a fixed latency, so provider time
  * is known. bench/generation-probe.mjs is loaded into it with `--import` to
  * report its event-loop delay and memory over IPC; the build itself is
@@ -37,12 +37,12 @@
  * Prints one JSON document: figures, never assertions. Milliseconds unless
  * a name says otherwise. Bounded: every wait has a deadline.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { registerHooks } from 'node:module';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { serverEnv, serverNodeFlags } from '../scripts/server-env.mjs';
+import { serverEnv } from '../scripts/server-env.mjs';
+import { benchAddress, signUpMember, startBenchServer } from './bench-server.mjs';
 import { benchDatabase } from './generation-database.mjs';
 import { thumbnailPhase } from './generation-thumbnails.mjs';
 
@@ -120,8 +120,7 @@ const prompts = [
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'imagegen-bench-generation-'));
 const data = await benchDatabase(dataDir, openDatabase);
-const port = 40000 + Math.floor(Math.random() * 20000);
-const base = `http://127.0.0.1:${port}`;
+const { port, base } = benchAddress();
 const benchEnv = {
   PORT: String(port),
   HOST: '127.0.0.1',
@@ -138,84 +137,18 @@ const benchEnv = {
 };
 // BENCH_SERVER_FLAGS: extra node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
 const serverFlags = (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean);
-const server = spawn(
-  process.execPath,
-  [
-    ...serverNodeFlags(serverFlags),
-    ...serverFlags,
-    '--import',
-    path.join(root, 'bench', 'generation-probe.mjs'),
-    'build/app/main.js',
-  ],
-  {
-    cwd: root,
-    // As `npm start` runs it: with the allocator settings and V8 flags of scripts/server-env.mjs.
-    env: serverEnv({ ...process.env, ...benchEnv }),
-    // Logs go where production sends them (stdout, JSON lines); they are written but not kept.
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  },
-);
-const serverExited = new Promise((resolve) => server.once('exit', resolve));
-
-function ask(type) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`probe did not answer ${type}`)), 10_000);
-    const onMessage = (message) => {
-      if (message?.type !== type) return;
-      clearTimeout(timer);
-      server.off('message', onMessage);
-      resolve(message);
-    };
-    server.on('message', onMessage);
-    server.send({ type });
-  });
-}
-
-/** The kernel's high-water mark of the server's resident memory, reset on request (Linux). */
-function peakRssKernel({ reset = false } = {}) {
-  try {
-    if (reset) writeFileSync(`/proc/${server.pid}/clear_refs`, '5');
-    const status = readFileSync(`/proc/${server.pid}/status`, 'utf8');
-    const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]);
-    return Number.isFinite(kb) ? round(kb / 1024) : null;
-  } catch {
-    return null;
-  }
-}
-
-async function waitReady(timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error('the server exited during start');
-    try {
-      if ((await fetch(`${base}/readyz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(200);
-  }
-  throw new Error('the server did not become ready');
-}
+const server = startBenchServer({ base, env: benchEnv, nodeFlags: serverFlags });
+const { ask, peakRssKernel, waitReady } = server;
 
 // ---------------------------------------------------------------- the API, as the pages use it
 
 let memberCount = 0;
 async function signUp() {
   memberCount++;
-  const response = await fetch(`${base}/api/auth/sign-up/email`, {
-    method: 'POST',
-    headers: { origin: base, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      name: `Bench ${memberCount}`,
-      email: `bench-${memberCount}-${Date.now()}@example.test`,
-      password: 'correct horse battery staple',
-    }),
+  const cookie = await signUpMember(base, {
+    name: `Bench ${memberCount}`,
+    email: `bench-${memberCount}-${Date.now()}@example.test`,
   });
-  if (!response.ok) throw new Error(`sign-up: ${response.status} ${await response.text()}`);
-  const cookie = response.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .join('; ');
   return { cookie };
 }
 
@@ -387,9 +320,8 @@ try {
   sequential = await sequentialPhase();
   inflight = await inflightPhase();
 } finally {
-  server.kill('SIGTERM');
-  await Promise.race([serverExited, sleep(60_000)]);
-  if (server.exitCode === null) server.kill('SIGKILL');
+  await server.stop();
+  if (server.process.exitCode === null) server.process.kill('SIGKILL');
 }
 
 let db;

@@ -5,7 +5,7 @@
  * arrive at once, against the default 10 MiB limit. Builds nothing: run
  * `npm run build` first, then `node bench/uploads.mjs`.
  *
- * The production build runs as `npm start` runs it (scripts/server-env.mjs)
+ * The production build runs as `npm start` runs it (bench/bench-server.mjs)
  * in a child process on loopback, with bench/generation-probe.mjs loaded to
  * report its resident memory over IPC (the kernel's high-water mark is read
  * too). Two rounds: every upload declares its length (refused from the
@@ -18,12 +18,11 @@
  * Figures, never assertions; reliability.md asks for a peak rise under 50 MB.
  * Bounded: BENCH_UPLOADS × BENCH_UPLOAD_MB per round, every wait has a deadline.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { serverEnv, serverNodeFlags } from '../scripts/server-env.mjs';
+import { benchAddress, signUpMember, startBenchServer } from './bench-server.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const env = (name, fallback) => Number(process.env[name] || fallback);
@@ -39,83 +38,23 @@ if (!existsSync(path.join(root, 'build', 'app', 'main.js'))) {
 }
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'imagegen-bench-uploads-'));
-const port = 40000 + Math.floor(Math.random() * 20000);
-const base = `http://127.0.0.1:${port}`;
-const server = spawn(
-  process.execPath,
-  [...serverNodeFlags([]), '--import', path.join(root, 'bench', 'generation-probe.mjs'), 'build/app/main.js'],
-  {
-    cwd: root,
-    env: serverEnv({
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      PUBLIC_URL: base,
-      DATA_DIR: dataDir,
-      NODE_ENV: 'production',
-      RATE_LIMIT_SIGN_UP_PER_HOUR: '10000',
-      RATE_LIMIT_UPLOADS_PER_HOUR: '10000',
-    }),
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+const { port, base } = benchAddress();
+const server = startBenchServer({
+  base,
+  env: {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: base,
+    DATA_DIR: dataDir,
+    NODE_ENV: 'production',
+    RATE_LIMIT_SIGN_UP_PER_HOUR: '10000',
+    RATE_LIMIT_UPLOADS_PER_HOUR: '10000',
   },
-);
-const serverExited = new Promise((resolve) => server.once('exit', resolve));
+});
+const { ask, peakRssKernel, waitReady } = server;
 
-function ask(type) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`probe did not answer ${type}`)), 10_000);
-    const onMessage = (message) => {
-      if (message?.type !== type) return;
-      clearTimeout(timer);
-      server.off('message', onMessage);
-      resolve(message);
-    };
-    server.on('message', onMessage);
-    server.send({ type });
-  });
-}
-
-/** The kernel's high-water mark of the server's resident memory in MB, reset on request (Linux). */
-function peakRssKernel({ reset = false } = {}) {
-  try {
-    if (reset) writeFileSync(`/proc/${server.pid}/clear_refs`, '5');
-    const kb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1]);
-    return Number.isFinite(kb) ? round(kb / 1024) : null;
-  } catch {
-    return null;
-  }
-}
-
-async function waitReady(timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error('the server exited during start');
-    try {
-      if ((await fetch(`${base}/readyz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(200);
-  }
-  throw new Error('the server did not become ready');
-}
-
-async function signUp(index) {
-  const response = await fetch(`${base}/api/auth/sign-up/email`, {
-    method: 'POST',
-    headers: { origin: base, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      name: `Uploader ${index}`,
-      email: `uploader-${index}-${Date.now()}@example.test`,
-      password: 'correct horse battery staple',
-    }),
-  });
-  if (!response.ok) throw new Error(`sign-up: ${response.status} ${await response.text()}`);
-  return response.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .join('; ');
-}
+const signUp = (index) =>
+  signUpMember(base, { name: `Uploader ${index}`, email: `uploader-${index}-${Date.now()}@example.test` });
 
 /** One upload of UPLOAD_BYTES (a JPEG start, then zeros); stops sending once answered. */
 function attack(cookie, declared) {
@@ -202,8 +141,7 @@ try {
     rounds: [await attackRound(cookies, true), await attackRound(cookies, false)],
   };
 } finally {
-  server.kill('SIGTERM');
-  await Promise.race([serverExited, sleep(60_000)]);
+  await server.stop();
   rmSync(dataDir, { recursive: true, force: true });
 }
 console.log(JSON.stringify(report, null, 2));

@@ -3,8 +3,9 @@
  * change is written in the same transaction as the change itself, so the
  * log cannot miss one that happened nor record one that did not.
  */
-import { and, desc, lt, or, eq } from 'drizzle-orm';
+import { desc } from 'drizzle-orm';
 import type { Db } from '../db/client';
+import { olderThan, type PageKey } from '../db/keyset-page';
 import { AppError } from '../errors';
 import { auditLog, type AuditLogRow } from '../db/schema';
 
@@ -49,14 +50,7 @@ export async function listAudit(
   const rows = await db
     .select()
     .from(auditLog)
-    .where(
-      after
-        ? or(
-            lt(auditLog.createdAt, after.at),
-            and(eq(auditLog.createdAt, after.at), lt(auditLog.id, after.id)),
-          )
-        : undefined,
-    )
+    .where(olderThan(auditLog, after))
     .orderBy(desc(auditLog.createdAt), desc(auditLog.id))
     .limit(options.limit + 1);
   const items = rows.slice(0, options.limit);
@@ -67,7 +61,7 @@ export async function listAudit(
   };
 }
 
-function decodeCursor(cursor: string | undefined): { at: Date; id: string } | undefined {
+function decodeCursor(cursor: string | undefined): PageKey | undefined {
   if (!cursor) return undefined;
   const [at, id] = cursor.split('_');
   const date = new Date(at ?? '');
@@ -76,5 +70,5 @@ function decodeCursor(cursor: string | undefined): { at: Date; id: string } | un
       fields: [{ field: 'cursor', message: 'validation.invalidValue' }],
     });
   }
-  return { at: date, id };
+  return { createdAt: date, id };
 }

@@ -16,7 +16,11 @@ import { lockUserAccount } from '../credits/account-lock';
 import type { Db } from '../db/client';
 import { generations } from '../db/schema';
 import { AppError, type FieldError } from '../errors';
-import { createGeneration, type AcceptedGeneration } from '../generations/create-generation';
+import {
+  createGeneration,
+  type AcceptedGeneration,
+  type CreateGenerationInput,
+} from '../generations/create-generation';
 import type { GenerationDeps } from '../generations/types';
 
 /** Fewer is not a comparison; more no longer fits side by side on a screen. */
@@ -113,36 +117,46 @@ export async function createComparison(
     for (const [index, column] of columns.entries()) {
       const generation = await createGeneration(
         { ...deps, db: tx, now: () => new Date(start + index) },
-        {
-          userId: input.userId,
-          modelId: column.modelId,
-          prompt: input.prompt,
-          negativePrompt: input.negativePrompt,
-          size: column.size,
-          aspectRatio: column.aspectRatio,
-          resolution: column.resolution,
-          n: column.n,
-          seed: input.seed,
+        columnGeneration(input, column, {
           idempotencyKey: key === undefined ? undefined : columnIdempotencyKey(key, index),
           compareId,
-        },
+        }),
       ).catch((error: unknown) => {
         throw inColumn(error, index);
       });
       // A column key already on record outside this comparison (the member sent
       // it to POST /api/generations): the submit is not a repeat of a comparison.
       if (generation.replayed) throw new AppError('idempotency_mismatch');
-      accepted.push({
-        id: generation.id,
-        modelId: column.modelId,
-        cost: generation.cost,
-        status: generation.status,
-      });
+      accepted.push(acceptedColumn(column, generation));
     }
     return { accepted };
   });
   if ('replayOf' in outcome) return replayComparison(deps, input, columns, outcome.replayOf);
   return { compareId, generations: outcome.accepted, replayed: false };
+}
+
+/** One column's generation: the comparison's prompt and seed, the column's model and shape. */
+function columnGeneration(
+  input: CreateComparisonInput,
+  column: ComparisonColumnInput & { n: number },
+  tags: { idempotencyKey: string | undefined; compareId: string },
+): CreateGenerationInput {
+  return {
+    userId: input.userId,
+    modelId: column.modelId,
+    prompt: input.prompt,
+    negativePrompt: input.negativePrompt,
+    size: column.size,
+    aspectRatio: column.aspectRatio,
+    resolution: column.resolution,
+    n: column.n,
+    seed: input.seed,
+    ...tags,
+  };
+}
+
+function acceptedColumn(column: ComparisonColumnInput, generation: AcceptedGeneration): AcceptedColumn {
+  return { id: generation.id, modelId: column.modelId, cost: generation.cost, status: generation.status };
 }
 
 /**
@@ -268,25 +282,11 @@ async function replayComparison(
   }
   const replayed: AcceptedColumn[] = [];
   for (const [index, column] of columns.entries()) {
-    const generation = await createGeneration(deps, {
-      userId: input.userId,
-      modelId: column.modelId,
-      prompt: input.prompt,
-      negativePrompt: input.negativePrompt,
-      size: column.size,
-      aspectRatio: column.aspectRatio,
-      resolution: column.resolution,
-      n: column.n,
-      seed: input.seed,
-      idempotencyKey: expected[index],
-      compareId: earlier.compareId,
-    });
-    replayed.push({
-      id: generation.id,
-      modelId: column.modelId,
-      cost: generation.cost,
-      status: generation.status,
-    });
+    const generation = await createGeneration(
+      deps,
+      columnGeneration(input, column, { idempotencyKey: expected[index], compareId: earlier.compareId }),
+    );
+    replayed.push(acceptedColumn(column, generation));
   }
   return { compareId: earlier.compareId, generations: replayed, replayed: true };
 }

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { requireUser } from '../auth/require-user';
 import { AppError } from '../errors';
 import type { AppDeps, AppEnv } from '../http/context';
-import { parseJsonBody } from '../http/errors';
+import { idempotencyKeyHeader, parseJsonBody } from '../http/errors';
 import { createComparison } from './create-comparison';
 import { listComparisons, requireComparison } from './queries';
 
@@ -45,12 +45,7 @@ export function compareRoutes(deps: AppDeps) {
   app.post('/compare', async (c) => {
     const user = await requireUser(deps, c);
     const body = await parseJsonBody(c, createBody);
-    const key = c.req.header('idempotency-key');
-    if (key !== undefined && (key.length === 0 || key.length > 200)) {
-      throw new AppError('validation_failed', {
-        fields: [{ field: 'Idempotency-Key', message: 'validation.invalidValue' }],
-      });
-    }
+    const key = idempotencyKeyHeader(c);
     const accepted = await createComparison(deps.generation, {
       ...body,
       userId: user.id,

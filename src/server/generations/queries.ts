@@ -3,12 +3,13 @@
  * query is scoped by the owner's id: another member's generation is simply
  * not found (404), never "forbidden", so ids reveal nothing (PR-4).
  */
-import { and, asc, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Locale } from '../../i18n';
 import { translate } from '../../i18n/server';
 import { pickLocalized } from '../catalog/public-model';
 import { generationLedgerKeys, voidHold } from '../credits';
 import type { Db } from '../db/client';
+import { decodeCursor, isUuid, olderThan, takePage } from '../db/keyset-page';
 import { generationImages, generations, models, terminalStatuses, type GenerationStatus } from '../db/schema';
 import { AppError } from '../errors';
 import { announce } from './events';
@@ -158,22 +159,7 @@ export async function requireGeneration(db: Db, userId: string, id: string, loca
   return view;
 }
 
-/** A cursor names the last item of a page: its creation time and id (ties broken by id). */
-function encodeCursor(row: GenerationRow): string {
-  return Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [time, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(time ?? '');
-  if (Number.isNaN(createdAt.getTime()) || !id || !isUuid(id)) {
-    throw new AppError('validation_failed', {
-      fields: [{ field: 'cursor', message: 'validation.invalidValue' }],
-    });
-  }
-  return { createdAt, id };
-}
-
+/** Newest first, a page at a time (keyset-page.ts). */
 export async function listGenerations(
   db: Db,
   userId: string,
@@ -184,20 +170,10 @@ export async function listGenerations(
     .select({ row: generations, ...modelNameColumns })
     .from(generations)
     .leftJoin(models, eq(models.id, generations.modelId))
-    .where(
-      and(
-        eq(generations.userId, userId),
-        after
-          ? or(
-              lt(generations.createdAt, after.createdAt),
-              and(eq(generations.createdAt, after.createdAt), lt(generations.id, after.id)),
-            )
-          : undefined,
-      ),
-    )
+    .where(and(eq(generations.userId, userId), olderThan(generations, after)))
     .orderBy(desc(generations.createdAt), desc(generations.id))
     .limit(options.limit + 1);
-  const page = rows.slice(0, options.limit);
+  const { page, nextCursor } = takePage(rows, options.limit, (r) => r.row);
   const images = await imagesOf(
     db,
     page.map((r) => r.row.id),
@@ -211,8 +187,7 @@ export async function listGenerations(
         options.locale,
       ),
     ),
-    nextCursor:
-      rows.length > options.limit && page.length > 0 ? encodeCursor(page[page.length - 1]!.row) : null,
+    nextCursor,
   };
 }
 
@@ -280,6 +255,5 @@ export async function deleteGeneration(deps: GenerationDeps, userId: string, id:
   }
 }
 
-export function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
-}
+/** Where the routes and other domains have long imported it from. */
+export { isUuid };

@@ -21,7 +21,7 @@ import { toPublicModel } from '../catalog/public-model';
 import { generationImages, terminalStatuses, userPreferences } from '../db/schema';
 import { AppError } from '../errors';
 import type { AppDeps, AppEnv } from '../http/context';
-import { parseJsonBody } from '../http/errors';
+import { idempotencyKeyHeader, parseJsonBody } from '../http/errors';
 import { requestLog } from '../http/request-log';
 import { serveObject } from '../storage/serve-object';
 import { createGeneration } from './create-generation';
@@ -88,12 +88,7 @@ export function generationRoutes(deps: AppDeps) {
   app.post('/generations', async (c) => {
     const user = await requireUser(deps, c);
     const body = await parseJsonBody(c, createBody);
-    const key = c.req.header('idempotency-key');
-    if (key !== undefined && (key.length === 0 || key.length > 200)) {
-      throw new AppError('validation_failed', {
-        fields: [{ field: 'Idempotency-Key', message: 'validation.invalidValue' }],
-      });
-    }
+    const key = idempotencyKeyHeader(c);
     const accepted = await createGeneration(generation, { ...body, userId: user.id, idempotencyKey: key });
     return c.json({ id: accepted.id, status: accepted.status, cost: accepted.cost }, 202);
   });

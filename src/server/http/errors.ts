@@ -103,3 +103,14 @@ export async function parseJsonBody<T extends z.ZodType>(c: Context<AppEnv>, sch
   }
   return parsed.data;
 }
+
+/** The Idempotency-Key header when sent; an empty one or one over 200 characters is a 400 naming it. */
+export function idempotencyKeyHeader(c: Context<AppEnv>): string | undefined {
+  const key = c.req.header('idempotency-key');
+  if (key !== undefined && (key.length === 0 || key.length > 200)) {
+    throw new AppError('validation_failed', {
+      fields: [{ field: 'Idempotency-Key', message: 'validation.invalidValue' }],
+    });
+  }
+  return key;
+}

@@ -1,14 +1,16 @@
 /**
- * The one `generateText` call every text adapter makes: no SDK retries (a
- * member is waiting; one attempt, then a clear error), the caller's signal,
- * and the answer checked the same way for every provider: a stop on the
- * content filter is content_policy, an empty answer is provider_error.
- * Errors are mapped by the adapter's own function (status and structured
- * fields, never message text).
+ * What every text adapter shares: the SDK client's options (key, base URL,
+ * test fetch), the TextModel around one SDK chat model, and the one
+ * `generateText` call they all make. No SDK retries (a member is waiting;
+ * one attempt, then a clear error), the caller's signal, and the answer
+ * checked the same way for every provider: a stop on the content filter is
+ * content_policy, an empty answer is provider_error. Errors are mapped by
+ * the adapter's own function (status and structured fields, never message
+ * text).
  */
 import { generateText, type LanguageModel } from 'ai';
 import { ProviderError } from '../providers/errors';
-import type { CompleteRequest, CompleteResult } from './types';
+import type { CompleteRequest, CompleteResult, TextModel, TextModelSettings } from './types';
 
 type SdkProviderOptions = NonNullable<Parameters<typeof generateText>[0]['providerOptions']>;
 
@@ -19,6 +21,31 @@ export interface SdkCompletion {
   /** `providerOptions` for generateText, e.g. DeepSeek's `thinking`. */
   providerOptions?: SdkProviderOptions;
   mapError(error: unknown): ProviderError;
+}
+
+/** The options every provider's SDK factory takes alike; the SDK's own base URL when none is set. */
+export function sdkClientOptions(settings: TextModelSettings): {
+  apiKey: string;
+  baseURL?: string;
+  fetch?: typeof fetch;
+} {
+  return {
+    apiKey: settings.apiKey,
+    ...(settings.baseUrl ? { baseURL: settings.baseUrl } : {}),
+    ...(settings.fetch ? { fetch: settings.fetch } : {}),
+  };
+}
+
+/** A TextModel answering through one SDK chat model, with the adapter's error mapping. */
+export function sdkTextModel(
+  settings: TextModelSettings,
+  options: Pick<SdkCompletion, 'model' | 'providerOptions' | 'mapError'>,
+): TextModel {
+  return {
+    providerId: settings.providerId,
+    model: settings.model,
+    complete: (request) => completeWithSdk({ ...options, providerId: settings.providerId, request }),
+  };
 }
 
 /** Default answer budget: a long image prompt is ~300 tokens; reasoning models spend some before it. */

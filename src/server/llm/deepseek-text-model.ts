@@ -9,29 +9,17 @@
  */
 import { createDeepSeek } from '@ai-sdk/deepseek';
 import { toProviderError } from '../providers/errors';
-import { completeWithSdk } from './ai-sdk-text';
+import { sdkClientOptions, sdkTextModel } from './ai-sdk-text';
 import type { TextModel, TextModelSettings } from './types';
 
 export const DEEPSEEK_PROVIDER_ID = 'deepseek';
 export const DEEPSEEK_DEFAULT_BASE_URL = 'https://api.deepseek.com';
 
 export function createDeepSeekTextModel(settings: TextModelSettings): TextModel {
-  const deepseek = createDeepSeek({
-    apiKey: settings.apiKey,
-    ...(settings.baseUrl ? { baseURL: settings.baseUrl } : {}),
-    ...(settings.fetch ? { fetch: settings.fetch } : {}),
+  const deepseek = createDeepSeek(sdkClientOptions(settings));
+  return sdkTextModel(settings, {
+    model: deepseek.chat(settings.model),
+    providerOptions: { deepseek: { thinking: { type: 'disabled' } } },
+    mapError: (error) => toProviderError(error, { providerId: settings.providerId }),
   });
-  const model = deepseek.chat(settings.model);
-  return {
-    providerId: settings.providerId,
-    model: settings.model,
-    complete: (request) =>
-      completeWithSdk({
-        providerId: settings.providerId,
-        model,
-        request,
-        providerOptions: { deepseek: { thinking: { type: 'disabled' } } },
-        mapError: (error) => toProviderError(error, { providerId: settings.providerId }),
-      }),
-  };
 }

@@ -9,7 +9,7 @@
 import { createOpenAI } from '@ai-sdk/openai';
 import { ProviderError } from '../providers/errors';
 import { openAiError } from '../providers/openai/openai-errors';
-import { completeWithSdk } from './ai-sdk-text';
+import { sdkClientOptions, sdkTextModel } from './ai-sdk-text';
 import type { TextModel, TextModelSettings } from './types';
 
 /** `error.code` of OpenAI's error body, read from the raw body the SDK keeps. */
@@ -38,21 +38,9 @@ export function openAiTextError(error: unknown, providerId: string): ProviderErr
 }
 
 export function createOpenAiTextModel(settings: TextModelSettings): TextModel {
-  const openai = createOpenAI({
-    apiKey: settings.apiKey,
-    ...(settings.baseUrl ? { baseURL: settings.baseUrl } : {}),
-    ...(settings.fetch ? { fetch: settings.fetch } : {}),
+  const openai = createOpenAI(sdkClientOptions(settings));
+  return sdkTextModel(settings, {
+    model: openai.chat(settings.model),
+    mapError: (error) => openAiTextError(error, settings.providerId),
   });
-  const model = openai.chat(settings.model);
-  return {
-    providerId: settings.providerId,
-    model: settings.model,
-    complete: (request) =>
-      completeWithSdk({
-        providerId: settings.providerId,
-        model,
-        request,
-        mapError: (error) => openAiTextError(error, settings.providerId),
-      }),
-  };
 }

@@ -8,26 +8,16 @@
  */
 import { createOpenRouter } from '@openrouter/ai-sdk-provider';
 import { openRouterError } from '../providers/openrouter/openrouter-errors';
-import { completeWithSdk } from './ai-sdk-text';
+import { sdkClientOptions, sdkTextModel } from './ai-sdk-text';
 import type { TextModel, TextModelSettings } from './types';
 
 export function createOpenRouterTextModel(settings: TextModelSettings): TextModel {
   const openrouter = createOpenRouter({
-    apiKey: settings.apiKey,
-    ...(settings.baseUrl ? { baseURL: settings.baseUrl } : {}),
+    ...sdkClientOptions(settings),
     ...(settings.appUrl ? { appUrl: settings.appUrl } : {}),
-    ...(settings.fetch ? { fetch: settings.fetch } : {}),
   });
-  const model = openrouter.chat(settings.model);
-  return {
-    providerId: settings.providerId,
-    model: settings.model,
-    complete: (request) =>
-      completeWithSdk({
-        providerId: settings.providerId,
-        model,
-        request,
-        mapError: (error) => openRouterError(error, settings.providerId),
-      }),
-  };
+  return sdkTextModel(settings, {
+    model: openrouter.chat(settings.model),
+    mapError: (error) => openRouterError(error, settings.providerId),
+  });
 }

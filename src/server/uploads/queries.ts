@@ -10,17 +10,19 @@
  * win; that generation then fails at its start with a typed error
  * (load-reference-images.ts) and its hold is voided, so nothing is charged.
  */
-import { and, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { generations, uploads } from '../db/schema';
 import { AppError } from '../errors';
-import { isUuid } from '../generations/queries';
+import { decodeCursor, isUuid, olderThan, takePage } from '../db/keyset-page';
 import type { ObjectStorage } from '../storage/object-storage';
 import type { UploadRow } from './store-upload';
 import { uploadThumbKey } from './upload-keys';
 
+/** An upload as the API returns it (the pages use this type too, as `Upload`). */
 export interface UploadView {
   id: string;
+  /** The file's name, sanitized by the server; a label only. */
   name: string;
   contentType: string;
   width: number;
@@ -64,21 +66,6 @@ export async function requireUpload(db: Db, userId: string, id: string): Promise
   return row;
 }
 
-function encodeCursor(row: UploadRow): string {
-  return Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [time, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(time ?? '');
-  if (Number.isNaN(createdAt.getTime()) || !id || !isUuid(id)) {
-    throw new AppError('validation_failed', {
-      fields: [{ field: 'cursor', message: 'validation.invalidValue' }],
-    });
-  }
-  return { createdAt, id };
-}
-
 /** The member's uploads, newest first, a page at a time. */
 export async function listUploads(
   db: Db,
@@ -89,24 +76,11 @@ export async function listUploads(
   const rows = await db
     .select()
     .from(uploads)
-    .where(
-      and(
-        eq(uploads.userId, userId),
-        after
-          ? or(
-              lt(uploads.createdAt, after.createdAt),
-              and(eq(uploads.createdAt, after.createdAt), lt(uploads.id, after.id)),
-            )
-          : undefined,
-      ),
-    )
+    .where(and(eq(uploads.userId, userId), olderThan(uploads, after)))
     .orderBy(desc(uploads.createdAt), desc(uploads.id))
     .limit(options.limit + 1);
-  const page = rows.slice(0, options.limit);
-  return {
-    items: page.map(presentUpload),
-    nextCursor: rows.length > options.limit && page.length > 0 ? encodeCursor(page[page.length - 1]!) : null,
-  };
+  const { page, nextCursor } = takePage(rows, options.limit, (row) => row);
+  return { items: page.map(presentUpload), nextCursor };
 }
 
 /**

@@ -6,12 +6,12 @@
  */
 import { useCallback } from 'react';
 import type { Route } from './+types/admin-audit';
+import { AdminPage } from '../components/admin/admin-page';
 import { listAudit } from '../components/admin/api';
 import { AuditEntry } from '../components/admin/audit-entry';
 import { LoadMore } from '../components/generation/load-more';
 import { useCursorList } from '../components/generation/use-cursor-list';
-import { Button } from '../components/ui/button';
-import { Alert } from '../components/ui/card';
+import { ListSkeleton, LoadFailed } from '../components/ui/load-states';
 import { useI18n } from '../lib/i18n';
 import { pageMeta } from '../lib/meta';
 
@@ -26,31 +26,16 @@ export default function AdminAudit() {
   const list = useCursorList(fetchPage);
 
   return (
-    <div className="mt-6 grid grid-cols-1 gap-6">
-      <div>
-        <h1 className="text-2xl font-bold">{t('admin.audit.heading')}</h1>
-        <p className="mt-1 text-sm text-muted-foreground">{t('admin.audit.intro')}</p>
-      </div>
+    <AdminPage heading={t('admin.audit.heading')} intro={t('admin.audit.intro')}>
       {list.status === 'loading' ? (
-        <div className="grid grid-cols-1 gap-2" aria-busy="true">
-          <p className="sr-only" role="status">
-            {t('admin.loading')}
-          </p>
-          {[0, 1, 2, 3].map((i) => (
-            <div
-              key={i}
-              aria-hidden
-              className="h-16 animate-pulse rounded-md bg-muted motion-reduce:animate-none"
-            />
-          ))}
-        </div>
+        <ListSkeleton
+          label={t('admin.loading')}
+          count={4}
+          className="grid grid-cols-1 gap-2"
+          itemClassName="h-16 rounded-md"
+        />
       ) : list.status === 'error' ? (
-        <div className="grid justify-items-start gap-3">
-          <Alert tone="error">{t('admin.loadFailed')}</Alert>
-          <Button variant="outline" onClick={list.reload}>
-            {t('admin.retry')}
-          </Button>
-        </div>
+        <LoadFailed message={t('admin.loadFailed')} retryLabel={t('admin.retry')} onRetry={list.reload} />
       ) : list.items.length === 0 ? (
         <p className="rounded-lg border border-dashed p-8 text-center text-sm text-muted-foreground">
           {t('admin.audit.empty')}
@@ -74,6 +59,6 @@ export default function AdminAudit() {
           />
         </div>
       )}
-    </div>
+    </AdminPage>
   );
 }

@@ -4,14 +4,14 @@
  * order, prices per tier, ordered routes), and a form to add a model served
  * through one provider. A saved model replaces the shown one at once.
  */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback } from 'react';
 import type { Route } from './+types/admin-models';
 import { AddModelForm } from '../components/admin/add-model-form';
+import { AdminPage, useAdminData } from '../components/admin/admin-page';
 import { listAdminModels, listProviders } from '../components/admin/api';
 import { ModelItem } from '../components/admin/model-item';
 import type { AdminModel, AdminProvider } from '../components/admin/types';
-import { Button } from '../components/ui/button';
-import { Alert } from '../components/ui/card';
+import { ListSkeleton, LoadFailed } from '../components/ui/load-states';
 import { useI18n } from '../lib/i18n';
 import { pageMeta } from '../lib/meta';
 
@@ -29,28 +29,17 @@ interface Loaded {
   providers: AdminProvider[];
 }
 
-export default function AdminModels() {
-  const { t, locale } = useI18n();
-  const [loaded, setLoaded] = useState<Loaded | null>(null);
-  const [failed, setFailed] = useState(false);
-  const [attempt, setAttempt] = useState(0);
+/** The models and, for their routes, the providers. */
+function loadModelsPage(locale: string): Promise<Loaded> {
+  return Promise.all([listAdminModels(locale), listProviders(locale)]).then(([models, providers]) => ({
+    models,
+    providers,
+  }));
+}
 
-  useEffect(() => {
-    let active = true;
-    Promise.all([listAdminModels(locale), listProviders(locale)]).then(
-      ([models, providers]) => {
-        if (!active) return;
-        setLoaded({ models, providers });
-        setFailed(false);
-      },
-      () => {
-        if (active) setFailed(true);
-      },
-    );
-    return () => {
-      active = false;
-    };
-  }, [locale, attempt]);
+export default function AdminModels() {
+  const { t } = useI18n();
+  const { data: loaded, setData: setLoaded, failed, retry } = useAdminData(loadModelsPage);
 
   const replace = useCallback(
     (next: AdminModel) =>
@@ -61,7 +50,7 @@ export default function AdminModels() {
             models: current.models.map((model) => (model.id === next.id ? next : model)),
           },
       ),
-    [],
+    [setLoaded],
   );
   const added = useCallback(
     (next: AdminModel) =>
@@ -69,35 +58,20 @@ export default function AdminModels() {
         (current) =>
           current && { ...current, models: [...current.models.filter((m) => m.id !== next.id), next] },
       ),
-    [],
+    [setLoaded],
   );
 
   return (
-    <div className="mt-6 grid grid-cols-1 gap-6">
-      <div>
-        <h1 className="text-2xl font-bold">{t('admin.models.heading')}</h1>
-        <p className="mt-1 text-sm text-muted-foreground">{t('admin.models.intro')}</p>
-      </div>
+    <AdminPage heading={t('admin.models.heading')} intro={t('admin.models.intro')}>
       {failed && !loaded ? (
-        <div className="grid justify-items-start gap-3">
-          <Alert tone="error">{t('admin.loadFailed')}</Alert>
-          <Button variant="outline" onClick={() => setAttempt((n) => n + 1)}>
-            {t('admin.retry')}
-          </Button>
-        </div>
+        <LoadFailed message={t('admin.loadFailed')} retryLabel={t('admin.retry')} onRetry={retry} />
       ) : !loaded ? (
-        <div className="grid grid-cols-1 gap-3" aria-busy="true">
-          <p className="sr-only" role="status">
-            {t('admin.loading')}
-          </p>
-          {[0, 1, 2, 3].map((i) => (
-            <div
-              key={i}
-              aria-hidden
-              className="h-20 animate-pulse rounded-lg border bg-muted motion-reduce:animate-none"
-            />
-          ))}
-        </div>
+        <ListSkeleton
+          label={t('admin.loading')}
+          count={4}
+          className="grid grid-cols-1 gap-3"
+          itemClassName="h-20 rounded-lg border"
+        />
       ) : (
         <>
           {loaded.models.length === 0 ? (
@@ -118,6 +92,6 @@ export default function AdminModels() {
           <AddModelForm providers={loaded.providers} onAdded={added} />
         </>
       )}
-    </div>
+    </AdminPage>
   );
 }

@@ -4,14 +4,14 @@
  * OpenAI-compatible endpoint. Read from the admin API in the browser;
  * every save shows the provider as the server now has it.
  */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback } from 'react';
 import type { Route } from './+types/admin-providers';
 import { AddProviderForm } from '../components/admin/add-provider-form';
+import { AdminPage, useAdminData } from '../components/admin/admin-page';
 import { listProviders } from '../components/admin/api';
 import { ProviderCard } from '../components/admin/provider-card';
 import type { AdminProvider } from '../components/admin/types';
-import { Button } from '../components/ui/button';
-import { Alert } from '../components/ui/card';
+import { ListSkeleton, LoadFailed } from '../components/ui/load-states';
 import { useI18n } from '../lib/i18n';
 import { pageMeta } from '../lib/meta';
 
@@ -21,65 +21,31 @@ export const meta: Route.MetaFunction = (args) => [
 ];
 
 export default function AdminProviders() {
-  const { t, locale } = useI18n();
-  const [providers, setProviders] = useState<AdminProvider[] | null>(null);
-  const [failed, setFailed] = useState(false);
-  const [attempt, setAttempt] = useState(0);
-
-  useEffect(() => {
-    let active = true;
-    listProviders(locale).then(
-      (list) => {
-        if (!active) return;
-        setProviders(list);
-        setFailed(false);
-      },
-      () => {
-        if (active) setFailed(true);
-      },
-    );
-    return () => {
-      active = false;
-    };
-  }, [locale, attempt]);
+  const { t } = useI18n();
+  const { data: providers, setData: setProviders, failed, retry } = useAdminData(listProviders);
 
   const replace = useCallback(
     (next: AdminProvider) =>
       setProviders((list) => list && list.map((provider) => (provider.id === next.id ? next : provider))),
-    [],
+    [setProviders],
   );
   const added = useCallback(
     (next: AdminProvider) =>
       setProviders((list) => (list ? [...list.filter((p) => p.id !== next.id), next] : [next])),
-    [],
+    [setProviders],
   );
 
   return (
-    <div className="mt-6 grid grid-cols-1 gap-6">
-      <div>
-        <h1 className="text-2xl font-bold">{t('admin.providers.heading')}</h1>
-        <p className="mt-1 text-sm text-muted-foreground">{t('admin.providers.intro')}</p>
-      </div>
+    <AdminPage heading={t('admin.providers.heading')} intro={t('admin.providers.intro')}>
       {failed && !providers ? (
-        <div className="grid justify-items-start gap-3">
-          <Alert tone="error">{t('admin.loadFailed')}</Alert>
-          <Button variant="outline" onClick={() => setAttempt((n) => n + 1)}>
-            {t('admin.retry')}
-          </Button>
-        </div>
+        <LoadFailed message={t('admin.loadFailed')} retryLabel={t('admin.retry')} onRetry={retry} />
       ) : !providers ? (
-        <div className="grid grid-cols-1 gap-4" aria-busy="true">
-          <p className="sr-only" role="status">
-            {t('admin.loading')}
-          </p>
-          {[0, 1, 2].map((i) => (
-            <div
-              key={i}
-              aria-hidden
-              className="h-40 animate-pulse rounded-lg border bg-muted motion-reduce:animate-none"
-            />
-          ))}
-        </div>
+        <ListSkeleton
+          label={t('admin.loading')}
+          count={3}
+          className="grid grid-cols-1 gap-4"
+          itemClassName="h-40 rounded-lg border"
+        />
       ) : (
         <>
           <div className="grid grid-cols-1 gap-4" data-testid="provider-list">
@@ -90,6 +56,6 @@ export default function AdminProviders() {
           <AddProviderForm onAdded={added} />
         </>
       )}
-    </div>
+    </AdminPage>
   );
 }

@@ -38,11 +38,19 @@ import { idempotencyKeyFor } from '../components/generation/form-state';
 import { countText, formatDateTime, truncate } from '../components/generation/format';
 import { Lightbox } from '../components/generation/lightbox';
 import { PageNotice, type Notice } from '../components/generation/page-notice';
+import {
+  BalanceNote,
+  RequestForm,
+  SubmitErrorBanner,
+  submitErrorOf,
+  type SubmitError,
+} from '../components/generation/submit-parts';
 import type { Generation, PublicModel } from '../components/generation/types';
 import { AppLink } from '../components/ui/app-link';
 import { Button, buttonClasses } from '../components/ui/button';
 import { Alert, Card } from '../components/ui/card';
 import { Label, Textarea } from '../components/ui/input';
+import { ListSkeleton, LoadFailed } from '../components/ui/load-states';
 import { ApiError } from '../lib/api';
 import { cn } from '../lib/cn';
 import { refreshCreditBalance, useKnownCreditBalance } from '../lib/credit-balance';
@@ -92,7 +100,7 @@ export default function Compare() {
   const [promptError, setPromptError] = useState<string | undefined>();
   /** By column key. */
   const [columnErrors, setColumnErrors] = useState<Record<number, Record<string, string>>>({});
-  const [formError, setFormError] = useState<{ text: string; pricing: boolean } | null>(null);
+  const [formError, setFormError] = useState<SubmitError | null>(null);
   const [notice, setNotice] = useState<Notice | null>(null);
   const [shown, setShown] = useState<Shown | null>(null);
   /** A ?id= that could not be loaded. */
@@ -109,7 +117,6 @@ export default function Compare() {
   const loadedKey = useRef<string | null>(null);
   const promptRef = useRef<HTMLTextAreaElement>(null);
   const resultsHeadingRef = useRef<HTMLHeadingElement>(null);
-  const bannerRef = useRef<HTMLDivElement>(null);
 
   // The models, once per language (their names are localized).
   useEffect(() => {
@@ -187,10 +194,6 @@ export default function Compare() {
     };
   }, [locale, shownId]);
 
-  useEffect(() => {
-    if (formError) bannerRef.current?.scrollIntoView({ block: 'nearest' });
-  }, [formError]);
-
   // After a submit, focus (and the view) moves to the results, so their arrival is not missed.
   useEffect(() => {
     if (focusResults > 0) resultsHeadingRef.current?.focus();
@@ -243,7 +246,7 @@ export default function Compare() {
         },
         (error: unknown) => {
           if (!(error instanceof ApiError) || error.code === 'network') {
-            setFormError({ text: t('error.network'), pricing: false });
+            setFormError(submitErrorOf(t, error));
             return;
           }
           record.answered = error.status < 500;
@@ -257,10 +260,7 @@ export default function Compare() {
               }),
             ),
           );
-          setFormError({
-            text: [error.message || t('error.internal'), ...routed.other].join(' '),
-            pricing: error.code === 'insufficient_credits',
-          });
+          setFormError(submitErrorOf(t, error, routed.other));
           if (error.code === 'insufficient_credits') void refreshCreditBalance(locale);
         },
       )
@@ -289,7 +289,6 @@ export default function Compare() {
 
   const cost = form && models ? compareCost(form, models) : undefined;
   const total = cost?.total;
-  const short = total !== undefined && balance !== null && total > balance.available;
   const credits = (count: number) => countText(t, locale, 'generation.credits', count);
 
   return (
@@ -307,49 +306,16 @@ export default function Compare() {
 
       <Card className="mt-4 p-4 sm:p-6">
         {loadFailed ? (
-          <div className="grid justify-items-start gap-3">
-            <Alert tone="error">{t('generate.model.loadFailed')}</Alert>
-            <Button variant="outline" onClick={() => setAttempt((n) => n + 1)}>
-              {t('generate.retry')}
-            </Button>
-          </div>
+          <LoadFailed
+            message={t('generate.model.loadFailed')}
+            retryLabel={t('generate.retry')}
+            onRetry={() => setAttempt((n) => n + 1)}
+          />
         ) : models && !form ? (
           <Alert>{t('compare.needTwoModels')}</Alert>
         ) : models && form ? (
-          <form
-            className="grid gap-5"
-            noValidate
-            aria-busy={busy}
-            onSubmit={(event) => {
-              event.preventDefault();
-              submit();
-            }}
-            onKeyDown={(event) => {
-              if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
-                event.preventDefault();
-                submit();
-              }
-            }}
-            data-testid="compare-form"
-          >
-            <div ref={bannerRef} className="empty:hidden">
-              {formError ? (
-                <Alert tone="error" data-testid="compare-error">
-                  {formError.text}
-                  {formError.pricing ? (
-                    <>
-                      {' '}
-                      <AppLink
-                        to={localePath('/pricing')}
-                        className="font-medium underline underline-offset-2"
-                      >
-                        {t('generate.getCredits')}
-                      </AppLink>
-                    </>
-                  ) : null}
-                </Alert>
-              ) : null}
-            </div>
+          <RequestForm busy={busy} onSubmit={submit} testId="compare-form">
+            <SubmitErrorBanner error={formError} testId="compare-error" />
 
             <div className="grid gap-1.5">
               <Label htmlFor="compare-prompt">{t('generate.prompt.label')}</Label>
@@ -426,19 +392,7 @@ export default function Compare() {
                     {total !== undefined ? credits(total) : '—'}
                   </span>
                 </p>
-                {balance ? (
-                  <p className="text-xs text-muted-foreground">
-                    {t('generate.balance', { credits: credits(balance.available) })}
-                  </p>
-                ) : null}
-                {short ? (
-                  <p className="text-xs text-destructive">
-                    {t('generate.balanceLow')}{' '}
-                    <AppLink to={localePath('/pricing')} className="underline underline-offset-2">
-                      {t('generate.getCredits')}
-                    </AppLink>
-                  </p>
-                ) : null}
+                <BalanceNote balance={balance} total={total} />
               </div>
               <div className="grid gap-1">
                 <Button
@@ -453,7 +407,7 @@ export default function Compare() {
               </div>
               <p className="text-xs text-muted-foreground sm:col-span-2">{t('compare.shortcut')}</p>
             </div>
-          </form>
+          </RequestForm>
         ) : (
           <FormSkeleton label={t('generate.model.loading')} />
         )}
@@ -469,18 +423,12 @@ export default function Compare() {
           {t('compare.results.heading')}
         </h2>
         {resultsState === 'loading' ? (
-          <div className="mt-4 grid gap-4 md:grid-cols-2" aria-busy="true">
-            <p className="sr-only" role="status">
-              {t('compare.results.loading')}
-            </p>
-            {[0, 1].map((i) => (
-              <div
-                key={i}
-                aria-hidden
-                className="h-72 animate-pulse rounded-lg border bg-muted motion-reduce:animate-none"
-              />
-            ))}
-          </div>
+          <ListSkeleton
+            label={t('compare.results.loading')}
+            count={2}
+            className="mt-4 grid gap-4 md:grid-cols-2"
+            itemClassName="h-72 rounded-lg border"
+          />
         ) : resultsState === 'failed' ? (
           <Alert tone="error" className="mt-4" data-testid="compare-load-failed">
             {t('compare.results.loadFailed')}

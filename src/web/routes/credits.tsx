@@ -5,8 +5,9 @@ import { listCreditHistory } from '../components/generation/api';
 import { formatDateTime, formatNumber, signedNumber } from '../components/generation/format';
 import type { CreditEntry } from '../components/generation/types';
 import { AppLink } from '../components/ui/app-link';
-import { Button, buttonClasses } from '../components/ui/button';
+import { buttonClasses } from '../components/ui/button';
 import { Alert, Card } from '../components/ui/card';
+import { ListSkeleton, LoadFailed } from '../components/ui/load-states';
 import { cn } from '../lib/cn';
 import { refreshCreditBalance, useKnownCreditBalance } from '../lib/credit-balance';
 import { useI18n, useLocalePath } from '../lib/i18n';
@@ -76,25 +77,19 @@ export default function Credits() {
           {t('credits.historyHeading')}
         </h2>
         {list.status === 'loading' ? (
-          <div className="mt-4 grid gap-2" aria-busy="true">
-            <p className="sr-only" role="status">
-              {t('credits.loading')}
-            </p>
-            {[0, 1, 2, 3].map((i) => (
-              <div
-                key={i}
-                aria-hidden
-                className="h-16 animate-pulse rounded-md bg-muted motion-reduce:animate-none"
-              />
-            ))}
-          </div>
+          <ListSkeleton
+            label={t('credits.loading')}
+            count={4}
+            className="mt-4 grid gap-2"
+            itemClassName="h-16 rounded-md"
+          />
         ) : list.status === 'error' ? (
-          <div className="mt-4 grid justify-items-start gap-3">
-            <Alert tone="error">{t('credits.loadFailed')}</Alert>
-            <Button variant="outline" onClick={list.reload}>
-              {t('credits.retry')}
-            </Button>
-          </div>
+          <LoadFailed
+            className="mt-4 grid justify-items-start gap-3"
+            message={t('credits.loadFailed')}
+            retryLabel={t('credits.retry')}
+            onRetry={list.reload}
+          />
         ) : list.items.length === 0 ? (
           <p className="mt-4 rounded-lg border border-dashed p-8 text-center text-sm text-muted-foreground">
             {t('credits.empty')}

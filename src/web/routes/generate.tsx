@@ -35,10 +35,12 @@ import { ReferenceImages } from '../components/generation/reference-images';
 import type { Upload } from '../components/generation/uploads-api';
 import { PromptAssist } from '../components/generation/prompt-assist';
 import { rememberPromptDraft, withPromptDraft } from '../components/generation/prompt-draft';
+import { SubmitErrorBanner, submitErrorOf, type SubmitError } from '../components/generation/submit-parts';
 import { useSessionGenerations } from '../components/generation/use-session-generations';
 import { AppLink } from '../components/ui/app-link';
 import { Button } from '../components/ui/button';
 import { Alert, Card } from '../components/ui/card';
+import { LoadFailed } from '../components/ui/load-states';
 import { ApiError } from '../lib/api';
 import { refreshCreditBalance, useKnownCreditBalance } from '../lib/credit-balance';
 import { useI18n, useLocalePath } from '../lib/i18n';
@@ -96,7 +98,7 @@ export default function Generate() {
   const [references, setReferences] = useState<Upload[]>([]);
   const [uploading, setUploading] = useState(false);
   const [errors, setErrors] = useState<Record<string, string | undefined>>({});
-  const [formError, setFormError] = useState<{ text: string; pricing: boolean } | null>(null);
+  const [formError, setFormError] = useState<SubmitError | null>(null);
   const [notice, setNotice] = useState<Notice | null>(null);
   const { session, add: addToSession, update: updateInSession } = useSessionGenerations(owner);
   const [lightbox, setLightbox] = useState<{ generation: Generation; index: number } | null>(null);
@@ -162,12 +164,6 @@ export default function Generate() {
     field?.focus();
     field?.scrollIntoView({ block: 'center' });
   }, [focusRequest]);
-
-  // A submit's error is shown above the fields: bring it into view (focus stays on the form).
-  const bannerRef = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    if (formError) bannerRef.current?.scrollIntoView({ block: 'nearest' });
-  }, [formError]);
 
   const model = models && form ? findModel(models, form.modelId) : undefined;
 
@@ -241,7 +237,7 @@ export default function Generate() {
         },
         (error: unknown) => {
           if (!(error instanceof ApiError) || error.code === 'network') {
-            setFormError({ text: t('error.network'), pricing: false });
+            setFormError(submitErrorOf(t, error));
             return;
           }
           attemptRecord.answered = error.status < 500;
@@ -250,10 +246,7 @@ export default function Generate() {
           );
           const others = error.fields.filter((f) => !formFields.has(f.field)).map((f) => f.message);
           setErrors(shown);
-          setFormError({
-            text: [error.message || t('error.internal'), ...others].join(' '),
-            pricing: error.code === 'insufficient_credits',
-          });
+          setFormError(submitErrorOf(t, error, others));
           if (error.code === 'insufficient_credits') void refreshCreditBalance(locale);
         },
       )
@@ -303,23 +296,8 @@ export default function Generate() {
   );
   const open = useCallback((generation: Generation, index: number) => setLightbox({ generation, index }), []);
 
-  const banner = (
-    <div ref={bannerRef} className="empty:hidden">
-      {formError ? (
-        <Alert tone="error" data-testid="generate-error">
-          {formError.text}
-          {formError.pricing ? (
-            <>
-              {' '}
-              <AppLink to={localePath('/pricing')} className="font-medium underline underline-offset-2">
-                {t('generate.getCredits')}
-              </AppLink>
-            </>
-          ) : null}
-        </Alert>
-      ) : null}
-    </div>
-  );
+  // A submit's error is shown above the fields and brought into view (focus stays on the form).
+  const banner = <SubmitErrorBanner error={formError} testId="generate-error" />;
 
   return (
     <div className="mx-auto max-w-6xl px-4 py-8">
@@ -339,12 +317,12 @@ export default function Generate() {
         <section aria-label={t('generate.heading')}>
           <Card className="p-4 sm:p-6">
             {loadFailed ? (
-              <div className="grid gap-3">
-                <Alert tone="error">{t('generate.model.loadFailed')}</Alert>
-                <Button variant="outline" onClick={() => setAttempt((n) => n + 1)}>
-                  {t('generate.retry')}
-                </Button>
-              </div>
+              <LoadFailed
+                className="grid gap-3"
+                message={t('generate.model.loadFailed')}
+                retryLabel={t('generate.retry')}
+                onRetry={() => setAttempt((n) => n + 1)}
+              />
             ) : models && models.length === 0 ? (
               <Alert>{t('generate.model.none')}</Alert>
             ) : model && form && models ? (

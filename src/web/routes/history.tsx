@@ -8,7 +8,7 @@ import { Lightbox } from '../components/generation/lightbox';
 import type { Generation } from '../components/generation/types';
 import { AppLink } from '../components/ui/app-link';
 import { Button, buttonClasses } from '../components/ui/button';
-import { Alert } from '../components/ui/card';
+import { ListSkeleton, LoadFailed } from '../components/ui/load-states';
 import { ApiError } from '../lib/api';
 import { refreshCreditBalance } from '../lib/credit-balance';
 import { useI18n, useLocalePath } from '../lib/i18n';
@@ -87,25 +87,19 @@ export default function History() {
       <PageNotice notice={notice} className="mt-3" testId="history-notice" />
 
       {list.status === 'loading' ? (
-        <div className="mt-4 grid gap-4" aria-busy="true">
-          <p className="sr-only" role="status">
-            {t('history.loading')}
-          </p>
-          {[0, 1, 2].map((i) => (
-            <div
-              key={i}
-              aria-hidden
-              className="h-44 animate-pulse rounded-lg border bg-muted motion-reduce:animate-none"
-            />
-          ))}
-        </div>
+        <ListSkeleton
+          label={t('history.loading')}
+          count={3}
+          className="mt-4 grid gap-4"
+          itemClassName="h-44 rounded-lg border"
+        />
       ) : list.status === 'error' ? (
-        <div className="mt-4 grid justify-items-start gap-3">
-          <Alert tone="error">{t('history.loadFailed')}</Alert>
-          <Button variant="outline" onClick={list.reload}>
-            {t('history.retry')}
-          </Button>
-        </div>
+        <LoadFailed
+          className="mt-4 grid justify-items-start gap-3"
+          message={t('history.loadFailed')}
+          retryLabel={t('history.retry')}
+          onRetry={list.reload}
+        />
       ) : list.items.length === 0 ? (
         <div className="mt-4 rounded-lg border border-dashed p-10 text-center">
           <p className="text-muted-foreground">{t('history.empty')}</p>

@@ -27,15 +27,14 @@ import { RouteListEditor } from './route-list-editor';
 import type { AdminModel, AdminProvider } from './types';
 import { useAdminForm } from './use-admin-form';
 
-export function ModelItem({
-  model,
-  providers,
-  onSaved,
-}: {
+interface ModelItemProps {
   model: AdminModel;
+  /** For the route editor's provider choices and the "via" line. */
   providers: readonly AdminProvider[];
   onSaved: (model: AdminModel) => void;
-}) {
+}
+
+export function ModelItem({ model, providers, onSaved }: ModelItemProps) {
   const { t, locale } = useI18n();
   const id = useId();
   const [open, setOpen] = useState(false);
@@ -93,15 +92,7 @@ export function ModelItem({
   );
 }
 
-function ModelEditor({
-  model,
-  providers,
-  onSaved,
-}: {
-  model: AdminModel;
-  providers: readonly AdminProvider[];
-  onSaved: (model: AdminModel) => void;
-}) {
+function ModelEditor({ model, providers, onSaved }: ModelItemProps) {
   const { t, locale } = useI18n();
   const id = useId();
   const form = useAdminForm();

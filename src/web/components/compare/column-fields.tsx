@@ -2,25 +2,17 @@
  * One column of the comparison form: its model (grouped by provider, with
  * prices; models other columns already have are shown but not choosable),
  * its size or aspect ratio and resolution, its number of images, its price,
- * and a Remove button. The tile pickers are the generator's (ChoiceGroup);
- * radio names carry the column's key, so the columns' groups stay apart.
+ * and a Remove button. The model options, shape and count pickers are the
+ * generator's (model-fields.tsx); radio names carry the column's key, so the
+ * columns' groups stay apart.
  */
 import { useId } from 'react';
 import { useI18n } from '../../lib/i18n';
 import { Button } from '../ui/button';
 import { Label } from '../ui/input';
-import { ChoiceGroup } from '../generation/choice-group';
-import { countText, costSummary, formatNumber } from '../generation/format';
-import {
-  dimensionsLabel,
-  groupByProvider,
-  hasPriceTiers,
-  isSized,
-  priceRange,
-  ratioLabel,
-  ratioParts,
-  type CostBreakdown,
-} from '../generation/pricing';
+import { costSummary } from '../generation/format';
+import { CountField, FieldError, ModelOptions, ShapeFields, useModelPrice } from '../generation/model-fields';
+import type { CostBreakdown } from '../generation/pricing';
 import { OFFLINE_PROVIDER_ID, OfflineBadge } from '../generation/status-badge';
 import type { PublicModel } from '../generation/types';
 import type { CompareColumn } from './compare-form';
@@ -58,16 +50,9 @@ export function ColumnFields({
   const { t, locale } = useI18n();
   const id = useId();
   const model = models.find((m) => m.id === column.modelId);
-  const credits = (count: number) => countText(t, locale, 'generation.credits', count);
   const label = t('compare.column.label', { index: index + 1 });
   const otherErrors = Object.entries(errors).filter(([field]) => !shownFields.includes(field));
-
-  const modelPrice = (option: PublicModel) => {
-    const { min, max } = priceRange(option);
-    return min === max
-      ? t('generate.model.priceOne', { price: credits(min) })
-      : t('generate.model.priceRange', { min: formatNumber(locale, min), max: formatNumber(locale, max) });
-  };
+  const modelPrice = useModelPrice();
 
   return (
     <fieldset
@@ -108,19 +93,7 @@ export function ColumnFields({
           aria-describedby={`${id}-model-info${errors.modelId ? ` ${id}-model-error` : ''}`}
           data-testid="column-model"
         >
-          {groupByProvider(models).map((group) => (
-            <optgroup key={group.id} label={group.name ?? t('generate.model.otherProvider')}>
-              {group.models.map((option) => {
-                const isTaken = taken.has(option.id);
-                const text = t('generate.model.option', { name: option.name, price: modelPrice(option) });
-                return (
-                  <option key={option.id} value={option.id} disabled={isTaken}>
-                    {isTaken ? `${text} ${t('compare.column.taken')}` : text}
-                  </option>
-                );
-              })}
-            </optgroup>
-          ))}
+          <ModelOptions models={models} taken={taken} />
         </select>
         <p
           id={`${id}-model-info`}
@@ -133,20 +106,23 @@ export function ColumnFields({
         <FieldError id={`${id}-model-error`} message={errors.modelId} />
       </div>
 
-      {model ? <ShapeFields column={column} model={model} errors={errors} onChange={onChange} /> : null}
+      {model ? (
+        <ShapeFields
+          model={model}
+          values={column}
+          errors={errors}
+          nameSuffix={`-${column.key}`}
+          onChange={onChange}
+        />
+      ) : null}
 
       {model ? (
-        <ChoiceGroup
-          legend={t('generate.n.label')}
-          name={`n-${column.key}`}
-          value={String(column.n)}
+        <CountField
+          model={model}
+          value={column.n}
           error={errors.n}
-          onChange={(n) => onChange({ n: Number(n) })}
-          columns="counts"
-          options={Array.from({ length: model.capabilities.maxImages }, (_, i) => ({
-            value: String(i + 1),
-            label: formatNumber(locale, i + 1),
-          }))}
+          nameSuffix={`-${column.key}`}
+          onChange={(n) => onChange({ n })}
         />
       ) : null}
 
@@ -162,75 +138,4 @@ export function ColumnFields({
       </p>
     </fieldset>
   );
-}
-
-function ShapeFields({
-  column,
-  model,
-  errors,
-  onChange,
-}: {
-  column: CompareColumn;
-  model: PublicModel;
-  errors: Record<string, string>;
-  onChange: ColumnFieldsProps['onChange'];
-}) {
-  const { t, locale } = useI18n();
-  const caps = model.capabilities;
-  const credits = (count: number) => countText(t, locale, 'generation.credits', count);
-  if (isSized(caps)) {
-    const tiers = hasPriceTiers(model);
-    return (
-      <ChoiceGroup
-        legend={t('generate.size.label')}
-        name={`size-${column.key}`}
-        value={column.size}
-        error={errors.size}
-        onChange={(size) => onChange({ size })}
-        columns="sizes"
-        options={caps.sizes.map((entry) => ({
-          value: entry.size,
-          label: dimensionsLabel(entry.width, entry.height),
-          detail: tiers
-            ? `${ratioLabel(entry.width, entry.height)} · ${credits(entry.creditsPerImage)}`
-            : ratioLabel(entry.width, entry.height),
-          shape: { width: entry.width, height: entry.height },
-        }))}
-      />
-    );
-  }
-  return (
-    <>
-      <ChoiceGroup
-        legend={t('generate.aspectRatio.label')}
-        name={`aspectRatio-${column.key}`}
-        value={column.aspectRatio}
-        error={errors.aspectRatio}
-        onChange={(aspectRatio) => onChange({ aspectRatio })}
-        columns="ratios"
-        options={caps.aspectRatios.map((ratio) => ({ value: ratio, label: ratio, shape: ratioParts(ratio) }))}
-      />
-      <ChoiceGroup
-        legend={t('generate.resolution.label')}
-        name={`resolution-${column.key}`}
-        value={column.resolution}
-        error={errors.resolution}
-        onChange={(resolution) => onChange({ resolution })}
-        columns="ratios"
-        options={caps.resolutions.map((entry) => ({
-          value: entry.id,
-          label: entry.id,
-          detail: credits(entry.creditsPerImage),
-        }))}
-      />
-    </>
-  );
-}
-
-function FieldError({ id, message }: { id: string; message: string | undefined }) {
-  return message ? (
-    <p id={id} className="text-sm text-destructive">
-      {message}
-    </p>
-  ) : null;
 }

@@ -6,16 +6,15 @@
  * While it runs it can be canceled on its own: each column holds its own
  * credits.
  */
-import { useId, useState } from 'react';
-import { ApiError } from '../../lib/api';
+import { useId } from 'react';
 import { cn } from '../../lib/cn';
 import { useI18n } from '../../lib/i18n';
-import { Button } from '../ui/button';
-import { cancelGeneration } from '../generation/api';
-import { costNote, elapsedMs, formatElapsed, isTerminal, truncate } from '../generation/format';
+import { costNote } from '../generation/format';
+import { CancelButton, ProgressBar } from '../generation/generation-progress';
+import { GenerationThumbnails } from '../generation/generation-thumbnails';
 import { StatusBadge } from '../generation/status-badge';
 import type { Generation } from '../generation/types';
-import { useClock, useLiveGeneration } from '../generation/use-live-generation';
+import { useGenerationControls } from '../generation/use-generation-controls';
 import { formatDuration, timeTaken } from './compare-form';
 
 export interface CompareResultProps {
@@ -30,39 +29,22 @@ export interface CompareResultProps {
 
 export function CompareResult({ initial, localStart, onSettled, onOpen }: CompareResultProps) {
   const { t, locale } = useI18n();
-  const live = useLiveGeneration(initial, locale, onSettled);
-  const generation = live.generation;
-  const running = !isTerminal(generation.status);
-  const now = useClock(running);
+  const {
+    live,
+    generation,
+    running,
+    elapsed: stopwatch,
+    statusText,
+    statusClassName,
+    cancel,
+    canceling,
+    cancelError,
+  } = useGenerationControls(initial, localStart, onSettled);
   const headingId = useId();
-  const [canceling, setCanceling] = useState(false);
-  const [cancelError, setCancelError] = useState<string | undefined>();
 
-  const cancel = () => {
-    setCanceling(true);
-    setCancelError(undefined);
-    cancelGeneration(generation.id, locale)
-      .then(live.apply, (error: unknown) => {
-        setCancelError(
-          error instanceof ApiError && error.code !== 'network'
-            ? error.message || t('error.internal')
-            : t('error.network'),
-        );
-      })
-      .finally(() => setCanceling(false));
-  };
-
-  const stopwatch = formatElapsed(elapsedMs(generation, now, localStart));
   const taken = timeTaken(generation);
   const total = formatDuration(locale, taken.totalMs);
   const run = formatDuration(locale, taken.runMs);
-  const statusText = running
-    ? t(`generation.progress.${generation.status === 'queued' ? 'queued' : 'running'}`)
-    : generation.status === 'failed'
-      ? (generation.errorMessage ?? t('generation.failed'))
-      : generation.status === 'canceled'
-        ? (generation.errorMessage ?? t('generation.canceledNote'))
-        : t('generation.status.succeeded');
 
   return (
     <article
@@ -101,28 +83,10 @@ export function CompareResult({ initial, localStart, onSettled, onOpen }: Compar
       </dl>
 
       {/* One status line for the whole life of the column, so each change is announced. */}
-      <p
-        role="status"
-        className={cn(
-          'text-sm',
-          running && 'text-muted-foreground',
-          generation.status === 'failed' && 'text-destructive',
-          generation.status === 'canceled' && 'text-muted-foreground',
-          generation.status === 'succeeded' && 'sr-only',
-        )}
-        data-testid="result-status"
-      >
+      <p role="status" className={statusClassName} data-testid="result-status">
         {statusText}
       </p>
-      {running ? (
-        <div
-          className="progress-track"
-          data-phase={generation.status}
-          role="progressbar"
-          aria-label={t('generation.progress.label')}
-          aria-valuetext={statusText}
-        />
-      ) : null}
+      {running ? <ProgressBar status={generation.status} statusText={statusText} /> : null}
       {live.failures > 0 ? (
         <p className="text-xs text-muted-foreground">{t('generation.reconnecting')}</p>
       ) : null}
@@ -133,69 +97,19 @@ export function CompareResult({ initial, localStart, onSettled, onOpen }: Compar
         </p>
       ) : null}
 
-      <Images generation={generation} onOpen={onOpen} />
+      <GenerationThumbnails
+        generation={generation}
+        size="large"
+        className={cn('grid gap-2', Math.max(generation.n, generation.images.length) > 1 && 'grid-cols-2')}
+        onOpen={onOpen}
+        testId="result-thumbnail"
+      />
 
       {running ? (
         <div>
-          <Button
-            variant="outline"
-            size="sm"
-            onClick={cancel}
-            disabled={canceling}
-            data-testid="cancel-column"
-          >
-            {canceling ? t('generation.canceling') : t('generation.cancel')}
-          </Button>
+          <CancelButton canceling={canceling} onCancel={cancel} testId="cancel-column" />
         </div>
       ) : null}
     </article>
-  );
-}
-
-function Images({ generation, onOpen }: Pick<CompareResultProps, 'onOpen'> & { generation: Generation }) {
-  const { t } = useI18n();
-  const running = !isTerminal(generation.status);
-  const total = generation.images.length;
-  const grid = cn('grid gap-2', Math.max(generation.n, total) > 1 && 'grid-cols-2');
-
-  if (running) {
-    return (
-      <div className={grid} aria-hidden>
-        {Array.from({ length: generation.n }, (_, i) => (
-          <div
-            key={i}
-            className="w-full animate-pulse rounded-md bg-muted motion-reduce:animate-none"
-            style={{ aspectRatio: `${generation.width} / ${generation.height}` }}
-          />
-        ))}
-      </div>
-    );
-  }
-  if (total === 0) return null;
-  const prompt = truncate(generation.prompt, 120);
-  return (
-    <ul className={grid}>
-      {generation.images.map((image, i) => (
-        <li key={image.id}>
-          <button
-            type="button"
-            className="block w-full overflow-hidden rounded-md border bg-muted hover:opacity-90"
-            style={{ aspectRatio: `${image.width} / ${image.height}` }}
-            onClick={() => onOpen(generation, i)}
-            data-testid="result-thumbnail"
-          >
-            <img
-              src={image.thumbUrl}
-              width={image.width}
-              height={image.height}
-              loading="lazy"
-              decoding="async"
-              alt={t('generation.image.alt', { index: i + 1, total, prompt })}
-              className="size-full object-cover"
-            />
-          </button>
-        </li>
-      ))}
-    </ul>
   );
 }

@@ -5,16 +5,15 @@
  * failed. Used by the generator (this session's generations, large
  * thumbnails) and the history (a strip of small ones).
  */
-import { useId, useState, type ReactNode } from 'react';
-import { ApiError } from '../../lib/api';
+import { useId, type ReactNode } from 'react';
 import { cn } from '../../lib/cn';
 import { useI18n } from '../../lib/i18n';
-import { Button } from '../ui/button';
-import { cancelGeneration } from './api';
-import { costNote, elapsedMs, formatDateTime, formatElapsed, isTerminal, truncate } from './format';
+import { costNote, formatDateTime } from './format';
+import { CancelButton, ProgressBar } from './generation-progress';
+import { GenerationThumbnails } from './generation-thumbnails';
 import { StatusBadge } from './status-badge';
 import type { Generation } from './types';
-import { useClock, useLiveGeneration } from './use-live-generation';
+import { useGenerationControls } from './use-generation-controls';
 
 export interface GenerationCardProps {
   initial: Generation;
@@ -38,36 +37,9 @@ export function GenerationCard({
   actions,
 }: GenerationCardProps) {
   const { t, locale } = useI18n();
-  const live = useLiveGeneration(initial, locale, onSettled);
-  const generation = live.generation;
-  const running = !isTerminal(generation.status);
-  const now = useClock(running);
+  const { live, generation, running, elapsed, statusText, statusClassName, cancel, canceling, cancelError } =
+    useGenerationControls(initial, localStart, onSettled);
   const headingId = useId();
-  const [canceling, setCanceling] = useState(false);
-  const [cancelError, setCancelError] = useState<string | undefined>();
-
-  const cancel = () => {
-    setCanceling(true);
-    setCancelError(undefined);
-    cancelGeneration(generation.id, locale)
-      .then(live.apply, (error: unknown) => {
-        setCancelError(
-          error instanceof ApiError && error.code !== 'network'
-            ? error.message || t('error.internal')
-            : t('error.network'),
-        );
-      })
-      .finally(() => setCanceling(false));
-  };
-
-  const elapsed = formatElapsed(elapsedMs(generation, now, localStart));
-  const statusText = running
-    ? t(`generation.progress.${generation.status === 'queued' ? 'queued' : 'running'}`)
-    : generation.status === 'failed'
-      ? (generation.errorMessage ?? t('generation.failed'))
-      : generation.status === 'canceled'
-        ? (generation.errorMessage ?? t('generation.canceledNote'))
-        : t('generation.status.succeeded');
 
   return (
     <article
@@ -93,16 +65,7 @@ export function GenerationCard({
 
       {/* One status line for the whole life of the card, so each change is announced. */}
       <div className="mt-2 flex items-baseline justify-between gap-3">
-        <p
-          role="status"
-          className={cn(
-            'text-sm',
-            running && 'text-muted-foreground',
-            generation.status === 'failed' && 'text-destructive',
-            generation.status === 'canceled' && 'text-muted-foreground',
-            generation.status === 'succeeded' && 'sr-only',
-          )}
-        >
+        <p role="status" className={statusClassName}>
           {statusText}
         </p>
         {running ? (
@@ -117,13 +80,7 @@ export function GenerationCard({
       </div>
       {running ? (
         <div className="mt-2 grid gap-2">
-          <div
-            className="progress-track"
-            data-phase={generation.status}
-            role="progressbar"
-            aria-label={t('generation.progress.label')}
-            aria-valuetext={statusText}
-          />
+          <ProgressBar status={generation.status} statusText={statusText} />
           <ProgressSteps status={generation.status} />
           {live.failures > 0 ? (
             <p className="text-xs text-muted-foreground">{t('generation.reconnecting')}</p>
@@ -140,20 +97,16 @@ export function GenerationCard({
         </p>
       ) : null}
 
-      <Thumbnails generation={generation} variant={variant} onOpen={onOpen} />
+      <GenerationThumbnails
+        generation={generation}
+        size={variant === 'session' ? 'large' : 'small'}
+        className={variant === 'session' ? 'mt-3 grid grid-cols-2 gap-2' : 'mt-3 flex flex-wrap gap-2'}
+        onOpen={onOpen}
+        testId="generation-thumbnail"
+      />
 
       <div className="mt-3 flex flex-wrap items-center gap-2">
-        {running ? (
-          <Button
-            variant="outline"
-            size="sm"
-            onClick={cancel}
-            disabled={canceling}
-            data-testid="cancel-generation"
-          >
-            {canceling ? t('generation.canceling') : t('generation.cancel')}
-          </Button>
-        ) : null}
+        {running ? <CancelButton canceling={canceling} onCancel={cancel} testId="cancel-generation" /> : null}
         {actions?.(generation)}
       </div>
     </article>
@@ -177,64 +130,5 @@ function ProgressSteps({ status }: { status: Generation['status'] }) {
         </li>
       ))}
     </ol>
-  );
-}
-
-function Thumbnails({
-  generation,
-  variant,
-  onOpen,
-}: {
-  generation: Generation;
-  variant: GenerationCardProps['variant'];
-  onOpen: GenerationCardProps['onOpen'];
-}) {
-  const { t } = useI18n();
-  const running = !isTerminal(generation.status);
-  const total = generation.images.length;
-  const aspect = `${generation.width} / ${generation.height}`;
-  const large = variant === 'session';
-  const grid = large ? 'mt-3 grid grid-cols-2 gap-2' : 'mt-3 flex flex-wrap gap-2';
-  const cell = large ? 'w-full' : 'h-20 w-20 sm:h-24 sm:w-24';
-
-  if (running) {
-    return (
-      <div className={grid} aria-hidden>
-        {Array.from({ length: generation.n }, (_, i) => (
-          <div
-            key={i}
-            className={cn(cell, 'animate-pulse rounded-md bg-muted motion-reduce:animate-none')}
-            style={{ aspectRatio: aspect }}
-          />
-        ))}
-      </div>
-    );
-  }
-  if (total === 0) return null;
-  const prompt = truncate(generation.prompt, 120);
-  return (
-    <ul className={grid}>
-      {generation.images.map((image, i) => (
-        <li key={image.id} className={large ? undefined : 'shrink-0'}>
-          <button
-            type="button"
-            className={cn(cell, 'block overflow-hidden rounded-md border bg-muted hover:opacity-90')}
-            style={large ? { aspectRatio: `${image.width} / ${image.height}` } : undefined}
-            onClick={() => onOpen(generation, i)}
-            data-testid="generation-thumbnail"
-          >
-            <img
-              src={image.thumbUrl}
-              width={image.width}
-              height={image.height}
-              loading="lazy"
-              decoding="async"
-              alt={t('generation.image.alt', { index: i + 1, total, prompt })}
-              className="size-full object-cover"
-            />
-          </button>
-        </li>
-      ))}
-    </ul>
   );
 }

@@ -5,24 +5,15 @@
  * submitting. Controlled: the page owns the form data and the submit.
  */
 import { useId, type ReactNode, type Ref } from 'react';
-import { AppLink } from '../ui/app-link';
 import { cn } from '../../lib/cn';
 import type { CreditBalance } from '../../lib/credit-balance';
-import { useI18n, useLocalePath } from '../../lib/i18n';
+import { useI18n } from '../../lib/i18n';
 import { Button } from '../ui/button';
 import { Input, Label, Textarea } from '../ui/input';
-import { ChoiceGroup } from './choice-group';
-import { countText, costSummary, formatNumber } from './format';
+import { costSummary, formatNumber } from './format';
 import { fitToModel, formCost, type GeneratorForm } from './form-state';
-import {
-  dimensionsLabel,
-  groupByProvider,
-  hasPriceTiers,
-  isSized,
-  priceRange,
-  ratioLabel,
-  ratioParts,
-} from './pricing';
+import { CountField, FieldError, ModelOptions, ShapeFields, useModelPrice } from './model-fields';
+import { BalanceNote, RequestForm } from './submit-parts';
 import { OFFLINE_PROVIDER_ID, OfflineBadge } from './status-badge';
 import type { PublicModel } from './types';
 
@@ -62,42 +53,17 @@ export function GeneratorFormFields({
   references,
 }: GeneratorFormProps) {
   const { t, locale } = useI18n();
-  const localePath = useLocalePath();
   const id = useId();
   const caps = model.capabilities;
   const set = (patch: Partial<GeneratorForm>) => onChange({ ...form, ...patch });
   const cost = formCost(form, model);
-  const tiers = hasPriceTiers(model);
-  const credits = (count: number) => countText(t, locale, 'generation.credits', count);
-  const short = cost !== undefined && balance !== null && cost.total > balance.available;
-
-  const modelPrice = (option: PublicModel) => {
-    const { min, max } = priceRange(option);
-    return min === max
-      ? t('generate.model.priceOne', { price: credits(min) })
-      : t('generate.model.priceRange', { min: formatNumber(locale, min), max: formatNumber(locale, max) });
-  };
+  const modelPrice = useModelPrice();
 
   const promptLength = form.prompt.length;
   const over = promptLength - caps.maxPromptLength;
 
   return (
-    <form
-      className="grid gap-5"
-      noValidate
-      aria-busy={busy}
-      onSubmit={(event) => {
-        event.preventDefault();
-        onSubmit();
-      }}
-      onKeyDown={(event) => {
-        if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
-          event.preventDefault();
-          onSubmit();
-        }
-      }}
-      data-testid="generator-form"
-    >
+    <RequestForm busy={busy} onSubmit={onSubmit} testId="generator-form">
       {banner}
 
       <div className="grid gap-1.5">
@@ -153,15 +119,7 @@ export function GeneratorFormFields({
           aria-describedby={`${id}-model-info${errors.modelId ? ` ${id}-model-error` : ''}`}
           data-testid="model-picker"
         >
-          {groupByProvider(models).map((group) => (
-            <optgroup key={group.id} label={group.name ?? t('generate.model.otherProvider')}>
-              {group.models.map((option) => (
-                <option key={option.id} value={option.id}>
-                  {t('generate.model.option', { name: option.name, price: modelPrice(option) })}
-                </option>
-              ))}
-            </optgroup>
-          ))}
+          <ModelOptions models={models} />
         </select>
         <div id={`${id}-model-info`} className="grid gap-0.5 text-xs text-muted-foreground">
           <p className="flex flex-wrap items-center gap-x-2 gap-y-1">
@@ -181,66 +139,9 @@ export function GeneratorFormFields({
         </div>
       ) : null}
 
-      {isSized(caps) ? (
-        <ChoiceGroup
-          legend={t('generate.size.label')}
-          name="size"
-          value={form.size}
-          error={errors.size}
-          onChange={(size) => set({ size })}
-          columns="sizes"
-          options={caps.sizes.map((entry) => ({
-            value: entry.size,
-            label: dimensionsLabel(entry.width, entry.height),
-            detail: tiers
-              ? `${ratioLabel(entry.width, entry.height)} · ${credits(entry.creditsPerImage)}`
-              : ratioLabel(entry.width, entry.height),
-            shape: { width: entry.width, height: entry.height },
-          }))}
-        />
-      ) : (
-        <>
-          <ChoiceGroup
-            legend={t('generate.aspectRatio.label')}
-            name="aspectRatio"
-            value={form.aspectRatio}
-            error={errors.aspectRatio}
-            onChange={(aspectRatio) => set({ aspectRatio })}
-            columns="ratios"
-            options={caps.aspectRatios.map((ratio) => ({
-              value: ratio,
-              label: ratio,
-              shape: ratioParts(ratio),
-            }))}
-          />
-          <ChoiceGroup
-            legend={t('generate.resolution.label')}
-            name="resolution"
-            value={form.resolution}
-            error={errors.resolution}
-            onChange={(resolution) => set({ resolution })}
-            columns="ratios"
-            options={caps.resolutions.map((entry) => ({
-              value: entry.id,
-              label: entry.id,
-              detail: credits(entry.creditsPerImage),
-            }))}
-          />
-        </>
-      )}
+      <ShapeFields model={model} values={form} errors={errors} onChange={set} />
 
-      <ChoiceGroup
-        legend={t('generate.n.label')}
-        name="n"
-        value={String(form.n)}
-        error={errors.n}
-        onChange={(n) => set({ n: Number(n) })}
-        columns="counts"
-        options={Array.from({ length: caps.maxImages }, (_, i) => ({
-          value: String(i + 1),
-          label: formatNumber(locale, i + 1),
-        }))}
-      />
+      <CountField model={model} value={form.n} error={errors.n} onChange={(n) => set({ n })} />
 
       {caps.seed ? (
         <fieldset className="grid gap-2">
@@ -319,33 +220,13 @@ export function GeneratorFormFields({
               {cost ? costSummary(t, locale, cost) : '—'}
             </span>
           </p>
-          {balance ? (
-            <p className="text-xs text-muted-foreground">
-              {t('generate.balance', { credits: credits(balance.available) })}
-            </p>
-          ) : null}
-          {short ? (
-            <p className="text-xs text-destructive">
-              {t('generate.balanceLow')}{' '}
-              <AppLink to={localePath('/pricing')} className="underline underline-offset-2">
-                {t('generate.getCredits')}
-              </AppLink>
-            </p>
-          ) : null}
+          <BalanceNote balance={balance} total={cost?.total} />
         </div>
         <Button type="submit" size="lg" className="w-full" disabled={busy} data-testid="generate-submit">
           {busy ? t('generate.submitting') : t('generate.submit')}
         </Button>
         <p className="text-center text-xs text-muted-foreground">{t('generate.shortcut')}</p>
       </div>
-    </form>
+    </RequestForm>
   );
-}
-
-function FieldError({ id, message }: { id: string; message: string | undefined }) {
-  return message ? (
-    <p id={id} className="text-sm text-destructive">
-      {message}
-    </p>
-  ) : null;
 }

@@ -6,21 +6,11 @@
  * are JSON calls through apiFetch.
  */
 import { ApiError, apiFetch, type ApiFieldError } from '../../lib/api';
+import type { UploadView } from '../../../server/uploads/queries';
 import type { CursorPage } from './types';
 
-/** An upload as the API returns it. */
-export interface Upload {
-  id: string;
-  /** The file's name, sanitized by the server; a label only. */
-  name: string;
-  contentType: string;
-  width: number;
-  height: number;
-  bytes: number;
-  url: string;
-  thumbUrl: string;
-  createdAt: string;
-}
+/** An upload as the API returns it: the server's own view type, so the two cannot drift apart. */
+export type Upload = UploadView;
 
 const uploadPath = (id: string) => `/api/uploads/${encodeURIComponent(id)}`;
 
