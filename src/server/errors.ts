@@ -20,6 +20,8 @@ export const errorCodes = {
   email_taken: 409,
   idempotency_mismatch: 409,
   hold_resolved: 409,
+  /** A body that must declare its size (an upload) came without Content-Length. */
+  length_required: 411,
   payload_too_large: 413,
   /** An image over the pixel or side cap (docs/decisions/013-storage.md). */
   image_too_large: 413,

@@ -97,6 +97,11 @@ export async function createTestApp(
       const method = rest.method ?? (json === undefined ? 'GET' : 'POST');
       if (method !== 'GET' && method !== 'HEAD' && !headers.has('origin')) headers.set('origin', TEST_ORIGIN);
       if (json !== undefined) headers.set('content-type', 'application/json');
+      // A real client puts a fixed body's length on the wire (only a stream goes chunked);
+      // a Request built in-process does not show it, so say it as fetch would.
+      if (rest.body instanceof Uint8Array && !headers.has('content-length')) {
+        headers.set('content-length', String(rest.body.byteLength));
+      }
       const request = new Request(new URL(target, TEST_ORIGIN), {
         ...rest,
         method,

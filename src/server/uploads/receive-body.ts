@@ -45,6 +45,13 @@ export async function withReceiveSlot<T>(maxBytes: number, fn: () => Promise<T>)
 
 export interface ReceiveOptions {
   maxBytes: number;
+  /**
+   * Refuse a body without Content-Length (411) before reading any of it.
+   * With a declared length, an upload over the limit is refused from its
+   * header and Node holds the sender to the length; without one, each
+   * refused body must be read to the limit first (decision 019).
+   */
+  requireLength?: boolean;
   /** Sees the first PREFIX_BYTES bytes (or the whole body, if shorter) once; throws to stop reading. */
   checkPrefix?: (prefix: Uint8Array) => void;
 }
@@ -78,6 +85,7 @@ function declaredLength(headers: Headers): number | undefined {
 export async function receiveBody(request: Request, options: ReceiveOptions): Promise<Buffer> {
   const { maxBytes } = options;
   const declared = declaredLength(request.headers);
+  if (declared === undefined && options.requireLength) throw new AppError('length_required');
   if (declared !== undefined && declared > maxBytes) throw tooLarge(maxBytes);
   if (!request.body) {
     options.checkPrefix?.(new Uint8Array(0));

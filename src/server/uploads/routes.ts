@@ -10,8 +10,10 @@
  *
  * A file upload is the raw body (as `fetch(url, { body: file })` or
  * `curl --data-binary @photo.jpg` send it), not multipart/form-data: the
- * size limit then counts exactly the file's bytes as they arrive, and no
- * form parser buffers anything first. Its Content-Type is ignored (the
+ * size limit then counts exactly the file's bytes, and no form parser
+ * buffers anything first. It must declare its size (Content-Length, which
+ * both send): a body without one is refused with 411 before a byte is read,
+ * like S3's PutObject does, so an upload flood is refused from headers. Its Content-Type is ignored (the
  * content decides); the optional `name` is kept only as a sanitized label.
  * This route has its own limit, UPLOAD_MAX_BYTES, in place of the API's
  * JSON body limit (see isUploadBodyRequest and app.ts).
@@ -80,7 +82,7 @@ export function uploadRoutes(deps: AppDeps) {
     const row = await withReceiveSlot(maxBytes, async () => {
       let bytes: Buffer;
       try {
-        bytes = await receiveBody(c.req.raw, { maxBytes, checkPrefix: checkImageStart });
+        bytes = await receiveBody(c.req.raw, { maxBytes, requireLength: true, checkPrefix: checkImageStart });
       } catch (error) {
         // A refused body is not read to its end to keep the connection: the
         // connection closes instead (bench:uploads: draining 20 refused 100 MB

@@ -69,30 +69,34 @@ describe('U2 at the default limit', () => {
     expect(t.deps.config.uploads.maxBytes).toBe(LIMIT);
   });
 
-  it('accepts limit − 1 and limit bytes, and refuses limit + 1 with 413, declared or streamed', async () => {
+  it('accepts limit − 1 and limit bytes, refuses limit + 1 with 413, and a body without its size with 411', async () => {
     for (const size of [LIMIT - 1, LIMIT]) {
       const declared = await upload(t, cookie, jpegOfSize(size), { 'content-length': String(size) });
       expect([size, declared.status]).toEqual([size, 201]);
       const view = (await declared.json()) as UploadView;
       expect(view.bytes).toBeLessThan(10_000); // the padding did not survive the re-encode
-      expect([size, (await upload(t, cookie, streamOf(jpegOfSize(size)))).status]).toEqual([size, 201]);
     }
-    const over = jpegOfSize(LIMIT + 1);
-    for (const response of [
-      await upload(t, cookie, over, { 'content-length': String(LIMIT + 1) }),
-      await upload(t, cookie, streamOf(over)),
-    ]) {
-      expect(response.status).toBe(413);
-      // The rest of a refused body is never read: the connection closes instead.
-      expect(response.headers.get('connection')).toBe('close');
-      const { error } = (await response.json()) as { error: { code: string; fields: { message: string }[] } };
-      expect(error.code).toBe('payload_too_large');
-      expect(error.fields[0]!.message).toBe('The image is larger than 10 MB.');
+    const over = await upload(t, cookie, jpegOfSize(LIMIT + 1), { 'content-length': String(LIMIT + 1) });
+    expect(over.status).toBe(413);
+    // The rest of a refused body is never read: the connection closes instead.
+    expect(over.headers.get('connection')).toBe('close');
+    const { error } = (await over.json()) as { error: { code: string; fields: { message: string }[] } };
+    expect(error.code).toBe('payload_too_large');
+    expect(error.fields[0]!.message).toBe('The image is larger than 10 MB.');
+    // No declared size, whatever the size: refused before reading (the upload flood defence).
+    for (const size of [jpeg.length, LIMIT + 1]) {
+      const streamed = await upload(t, cookie, streamOf(jpegOfSize(size)));
+      expect([size, streamed.status]).toEqual([size, 411]);
+      expect(streamed.headers.get('connection')).toBe('close');
+      expect(((await streamed.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+        code: 'length_required',
+        message: expect.stringContaining('Content-Length'),
+      });
     }
     const list = (await (await t.request('/api/uploads', { headers: { cookie } })).json()) as {
       items: unknown[];
     };
-    expect(list.items).toHaveLength(4);
+    expect(list.items).toHaveLength(2);
   });
 
   it('keeps the JSON routes at the API body limit', async () => {
@@ -137,8 +141,16 @@ describe('U2 over real sockets, U8 and the rate limit', () => {
     await t.close();
   });
 
-  /** Streams `total` bytes (a JPEG start, then zeros) until the server answers; never more than `total`. */
-  function streamedUpload(cookie: string, total: number): Promise<{ status: number; body: string }> {
+  /**
+   * Streams `total` bytes (a JPEG start, then zeros) until the server
+   * answers; never more than `total`. With `declare`, the request says its
+   * length; otherwise it is chunked.
+   */
+  function streamedUpload(
+    cookie: string,
+    total: number,
+    declare = false,
+  ): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
       const request = http.request({
         host: '127.0.0.1',
@@ -146,7 +158,12 @@ describe('U2 over real sockets, U8 and the rate limit', () => {
         method: 'POST',
         path: '/api/uploads',
         agent: false,
-        headers: { cookie, origin: TEST_ORIGIN, 'content-type': 'image/jpeg' },
+        headers: {
+          cookie,
+          origin: TEST_ORIGIN,
+          'content-type': 'image/jpeg',
+          ...(declare ? { 'content-length': String(total) } : {}),
+        },
       });
       let answered = false;
       request.on('response', (response) => {
@@ -175,17 +192,23 @@ describe('U2 over real sockets, U8 and the rate limit', () => {
     });
   }
 
-  it('answers 20 concurrent 8 MiB uploads with 413, each read only a little past the limit', async () => {
-    const { cookie } = await signUp(t);
-    readWhenAnswered.length = 0;
-    const results = await Promise.all(Array.from({ length: 20 }, () => streamedUpload(cookie, 8 * LIMIT)));
-    expect(results.map((r) => r.status)).toEqual(Array<number>(20).fill(413));
-    expect(JSON.parse(results[0]!.body)).toMatchObject({ error: { code: 'payload_too_large' } });
-    expect(readWhenAnswered).toHaveLength(20);
-    // Headers plus the limit plus what the socket had already taken in: far from 8 MiB.
-    expect(Math.max(...readWhenAnswered)).toBeLessThan(LIMIT + 512 * 1024);
-    // Each was refused by counting what arrived (there was no declared length to go by).
-    expect(Math.min(...readWhenAnswered)).toBeGreaterThan(LIMIT);
+  it('refuses 20 concurrent 8 MiB uploads from their headers, declared (413) or chunked (411)', async () => {
+    for (const [declare, status, code] of [
+      [true, 413, 'payload_too_large'],
+      [false, 411, 'length_required'],
+    ] as const) {
+      // A member per round: each round's 20 attempts count against the hourly limit (25).
+      const { cookie } = await signUp(t);
+      readWhenAnswered.length = 0;
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => streamedUpload(cookie, 8 * LIMIT, declare)),
+      );
+      expect(results.map((r) => r.status)).toEqual(Array<number>(20).fill(status));
+      expect(JSON.parse(results[0]!.body)).toMatchObject({ error: { code } });
+      expect(readWhenAnswered).toHaveLength(20);
+      // Headers plus whatever the socket had already taken in: far below the 1 MiB limit, let alone 8 MiB.
+      expect(Math.max(...readWhenAnswered)).toBeLessThan(LIMIT);
+    }
   });
 
   it('keeps at most UPLOAD_MAX_PER_MEMBER uploads; deleting frees room; others are unaffected', async () => {
