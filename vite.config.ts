@@ -14,7 +14,7 @@ export default defineConfig({
             // Fewer files compress better together (one gzip dictionary) and
             // need fewer requests; route modules stay split per page. The
             // member pages' feature folders stay out of the shell: the
-            // generator, history, credits, compare and admin code (shared
+            // generator, history, credits, billing, compare and admin code (shared
             // chunks of their own) is not loaded by visitors of the public
             // pages, and the form helpers and inputs only by the pages with a
             // form. A folder missing here lands in every visitor's download
@@ -24,7 +24,7 @@ export default defineConfig({
                 { name: 'framework', test: /node_modules/ },
                 {
                   name: 'shell',
-                  test: /src\/(web\/(components\/(?!generation\/|credits\/|forms\/|admin\/|compare\/|ui\/input|ui\/load-states)|lib\/)|shared\/|i18n\/)/,
+                  test: /src\/(web\/(components\/(?!generation\/|credits\/|billing\/|forms\/|admin\/|compare\/|ui\/input|ui\/load-states)|lib\/)|shared\/|i18n\/)/,
                 },
               ],
             },

@@ -40,6 +40,12 @@ export const messageBundles = {
   // The comparison reuses the generator's field labels and cost line.
   compare: ['compare', 'generate', 'generation'],
   credits: ['credits'],
+  // The pricing, billing and checkout-result pages share the words for what
+  // is sold (credits, tiers, intervals) in the `billingItem` namespace.
+  pricing: ['pricing', 'billingItem'],
+  billing: ['billing', 'billingItem'],
+  billingSuccess: ['billingSuccess', 'billingItem'],
+  billingCancel: ['billingCancel'],
   // The three admin pages share one bundle; only admins ever load it.
   admin: ['admin'],
   privacy: ['privacy'],

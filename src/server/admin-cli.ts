@@ -12,18 +12,22 @@ import { createAuth } from './auth/auth';
 import { ConfigError, loadConfig } from './config';
 import { DataDirLockedError } from './db/data-dir-lock';
 import { openDatabase } from './db/client';
+import { runReconciler } from './billing/reconcile-command';
 import { createLogger } from './log';
 
 const USAGE = `Usage: npm run admin -- <command>
   create-admin EMAIL   make EMAIL an admin (creates the account, with a printed password, if needed)
   remove-admin EMAIL   take the admin role away
-  list-admins          list admin accounts`;
+  list-admins          list admin accounts
+  reconcile-stripe [DAYS]
+                       find and apply what Stripe's webhooks missed over the last DAYS (default
+                       STRIPE_RECONCILE_LOOKBACK_DAYS, at most 30)`;
 
 process.env.NODE_ENV ||= 'production';
 
 async function main(args: string[]): Promise<number> {
   const [command, email] = args;
-  if (!command || (command !== 'list-admins' && !email)) {
+  if (!command || (command !== 'list-admins' && command !== 'reconcile-stripe' && !email)) {
     console.error(USAGE);
     return 2;
   }
@@ -67,6 +71,16 @@ async function main(args: string[]): Promise<number> {
       case 'list-admins':
         console.log((await listAdmins(database.db)).join('\n') || '(no admins)');
         return 0;
+      case 'reconcile-stripe': {
+        const days = email === undefined ? undefined : Number(email);
+        if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 30)) {
+          console.error('DAYS must be a whole number from 1 to 30');
+          return 2;
+        }
+        const result = await runReconciler({ config, database, logger, days });
+        console.log(JSON.stringify(result, null, 2));
+        return 0;
+      }
       default:
         console.error(USAGE);
         return 2;

@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { billingEnvShape, billingSettingsFromEnv, type BillingSettings } from './billing/settings';
 import { defaultTextModels, textProviderIds, type TextProviderId } from './llm/text-providers';
 import { parseAllowlist } from './net/safe-fetch';
 import { ProviderOptionsError, providerSettingsFromEnv, type ProviderEnvSettings } from './providers/env';
@@ -162,6 +163,7 @@ const envSchema = z.object({
 
   /** The built-in offline provider's simulated latency and faults (decision 014). */
   ...localProviderEnvShape,
+  ...billingEnvShape,
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -232,6 +234,8 @@ export interface Config {
   providerEnv: Record<string, ProviderEnvSettings>;
   /** True when asynchronous providers should post webhooks to PUBLIC_URL. */
   providerWebhooks: boolean;
+  /** Stripe and the catalog of packs and plans (decision 020). */
+  billing: BillingSettings;
 }
 
 export class ConfigError extends Error {
@@ -279,6 +283,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     );
   }
   const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
+  const billing = billingSettingsFromEnv(env, source);
+  if (billing.problems.length > 0) {
+    throw new ConfigError(
+      `Invalid configuration:\n${billing.problems.map((line) => `  ${line}`).join('\n')}`,
+    );
+  }
   return {
     env: env.NODE_ENV,
     host: env.HOST,
@@ -340,6 +350,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     providerEnv: providerEnvOrThrow(source),
     providerWebhooks:
       env.PROVIDER_WEBHOOKS === 'auto' ? isPubliclyReachable(publicUrl) : env.PROVIDER_WEBHOOKS === 'on',
+    billing: billing.settings,
   };
 }
 

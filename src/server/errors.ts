@@ -9,6 +9,10 @@ import type { MessageKey, MessageVars } from '../i18n';
 export const errorCodes = {
   validation_failed: 400,
   invalid_json: 400,
+  /** A checkout for a pack or plan the catalog does not sell. */
+  unknown_item: 400,
+  /** A webhook whose signature is missing, wrong or outside the time window. */
+  invalid_signature: 400,
   unauthorized: 401,
   invalid_credentials: 401,
   insufficient_credits: 402,
@@ -20,6 +24,8 @@ export const errorCodes = {
   email_taken: 409,
   idempotency_mismatch: 409,
   hold_resolved: 409,
+  /** A plan checkout for a member who already has a subscription (change plans instead). */
+  already_subscribed: 409,
   /** A body that must declare its size (an upload) came without Content-Length. */
   length_required: 411,
   payload_too_large: 413,

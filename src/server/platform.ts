@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { promoteAdminEmails } from './admin/admin-emails';
+import { startBilling, type Billing } from './billing/start-billing';
 import { enableProvidersFromEnv } from './catalog/enable-from-env';
 import { seedCatalog } from './catalog/seed-catalog';
 import type { Config } from './config';
@@ -21,6 +22,8 @@ import { createStorage } from './storage/create-storage';
 
 export interface Platform {
   generation: GenerationDeps;
+  /** Stripe checkout, webhooks and the reconciler (decision 020). */
+  billing: Billing;
   /** True when this process runs generation jobs. */
   runsWorkers: boolean;
   /** Stops taking jobs, lets running ones finish (bounded by `graceSeconds`), then closes everything. */
@@ -71,6 +74,15 @@ export async function startPlatform(options: {
     events,
   };
 
+  const billing = await startBilling({
+    config,
+    db: database.db,
+    boss: queue.boss,
+    logger,
+    now,
+    runWorkers: options.runWorkers,
+  });
+
   let sweeper: Sweeper | undefined;
   if (options.runWorkers) {
     await queue.workGenerations((job) => runGeneration(generation, job));
@@ -86,8 +98,10 @@ export async function startPlatform(options: {
   }
   return {
     generation,
+    billing,
     runsWorkers: options.runWorkers,
     async stop(graceSeconds) {
+      billing.stop();
       await sweeper?.stop();
       await queue.stop(graceSeconds);
       await events.close();

@@ -62,6 +62,7 @@ export async function startServer(options: {
     logger,
     now: platform.generation.now,
     generation: platform.generation,
+    billing: platform.billing,
     isDraining: () => draining,
   };
   const pages = options.pages ? await options.pages(config, deps) : undefined;

@@ -4,6 +4,7 @@ export default [
   route(':lang', 'routes/lang-layout.tsx', [
     index('routes/home.tsx'),
     route('faq', 'routes/faq.tsx'),
+    route('pricing', 'routes/pricing.tsx'),
     route('contact', 'routes/contact.tsx'),
     route('privacy', 'routes/privacy.tsx'),
     route('terms', 'routes/terms.tsx'),
@@ -16,9 +17,13 @@ export default [
       route('history', 'routes/history.tsx'),
       route('credits', 'routes/credits.tsx'),
       route('compare', 'routes/compare.tsx'),
+      route('billing', 'routes/billing.tsx'),
+      route('billing/success', 'routes/billing-success.tsx'),
+      route('billing/cancel', 'routes/billing-cancel.tsx'),
       layout('routes/admin-layout.tsx', [
         route('admin', 'routes/admin-providers.tsx'),
         route('admin/models', 'routes/admin-models.tsx'),
+        route('admin/members', 'routes/admin-members.tsx'),
         route('admin/audit', 'routes/admin-audit.tsx'),
       ]),
     ]),

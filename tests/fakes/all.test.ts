@@ -16,7 +16,13 @@ import { resolveRequestShape, type ResolvedShape } from '../../src/server/catalo
 import { seedModels, type SeedModel, type SeedRoute } from '../../src/server/catalog/seed-data';
 import { adapterSpec } from '../../src/server/providers/adapters';
 import type { GenerateRequest } from '../../src/server/providers/types';
-import { providerFakes, providerVarPrefix, startAllFakes, type RunningFakes } from './all';
+import {
+  providerFakes,
+  providerVarPrefix,
+  startAllFakes,
+  stripeFakePriceEnv,
+  type RunningFakes,
+} from './all';
 
 /** Generous: async fakes need a few polls, and the machine has 2 shared cores. */
 const CALL_TIMEOUT_MS = 20_000;
@@ -105,6 +111,19 @@ describe('all provider fakes (npm run dev:fakes)', () => {
       expect(running.env[`${prefix}BASE_URL`], providerId).toMatch(/^http:\/\/127\.0\.0\.1:\d+(\/|$)/);
     }
     expect(running.env.PROVIDER_OPENAI_COMPATIBLE_BASE_URL).toMatch(/\/v1$/);
+  });
+
+  it('adds the Stripe fake, with the catalog prices it sells', async () => {
+    expect(running.env.STRIPE_API_BASE).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(running.env.STRIPE_PRICE_PACK_100).toBe('price_pack_100');
+    const prices = await fetch(`${running.env.STRIPE_API_BASE}/v1/prices`, {
+      headers: { authorization: `Bearer ${running.env.STRIPE_SECRET_KEY}` },
+    });
+    expect(prices.status).toBe(200);
+    const listed = (await prices.json()) as { data: { id: string }[] };
+    for (const id of Object.values(stripeFakePriceEnv)) {
+      expect(listed.data.map((p) => p.id)).toContain(id);
+    }
   });
 
   it('listens on fixed ports from --port-base on, in the order of the list', async () => {

@@ -17,6 +17,7 @@ import { startGeminiFake } from './gemini';
 import { startOpenAiFake } from './openai';
 import { startOpenRouterFake } from './openrouter';
 import { startReplicateFake } from './replicate';
+import { startStripeFake, type StripeFake } from './stripe';
 
 /** A fake as an adapter sees it: an origin and the base URL to configure. */
 export interface RunningFake extends FakeServer {
@@ -118,8 +119,10 @@ export interface RunningFakes {
   fakes: Readonly<Record<string, RunningFake>>;
   /** Key and base URL by provider id, for calling an adapter directly. */
   settings: Readonly<Record<string, ProviderFakeSettings>>;
-  /** The platform's environment variables, in the order of `providerFakes`. */
+  /** The platform's environment variables, in the order of `providerFakes`, then Stripe's. */
   env: Readonly<Record<string, string>>;
+  /** The Stripe fake, when started (billing, decision 020). */
+  stripe: StripeFake | undefined;
   /** Closes every fake (open connections included). */
   close(): Promise<void>;
 }
@@ -127,20 +130,41 @@ export interface RunningFakes {
 /** `openai_compatible` → `PROVIDER_OPENAI_COMPATIBLE_`. */
 export const providerVarPrefix = (providerId: string) => `PROVIDER_${providerId.toUpperCase()}_`;
 
+/** The Stripe fake's default prices, as the catalog's `STRIPE_PRICE_<ITEM>` settings. */
+export const stripeFakePriceEnv = {
+  STRIPE_PRICE_PACK_100: 'price_pack_100',
+  STRIPE_PRICE_PACK_500: 'price_pack_500',
+  STRIPE_PRICE_PRO_MONTHLY: 'price_pro_monthly',
+  STRIPE_PRICE_PRO_YEARLY: 'price_pro_yearly',
+} as const;
+
+export interface StartAllFakesOptions {
+  portBase?: number;
+  entries?: readonly FakeEntry[];
+  /**
+   * The Stripe fake, after the provider fakes (port portBase + entries.length):
+   * started by default when every provider fake is; `webhookUrl` is where it
+   * posts events (the platform's /api/webhooks/stripe). `false` leaves it out.
+   */
+  stripe?: { webhookUrl?: string } | false;
+}
+
 /**
- * Starts every fake of `entries` (all by default). With `portBase`, the
- * fake at index i of `entries` listens on portBase + i; otherwise each on a
- * random port. If one fails to start, the ones already started are closed.
+ * Starts every fake of `entries` (all by default), and the Stripe fake. With
+ * `portBase`, the fake at index i of `entries` listens on portBase + i;
+ * otherwise each on a random port. If one fails to start, the ones already
+ * started are closed.
  */
-export async function startAllFakes(
-  options: { portBase?: number; entries?: readonly FakeEntry[] } = {},
-): Promise<RunningFakes> {
+export async function startAllFakes(options: StartAllFakesOptions = {}): Promise<RunningFakes> {
   const entries = options.entries ?? providerFakes;
   const fakes: Record<string, RunningFake> = {};
   const settings: Record<string, ProviderFakeSettings> = {};
   const env: Record<string, string> = {};
+  let stripe: StripeFake | undefined;
   const close = async () => {
-    await Promise.all(Object.values(fakes).map((running) => running.close()));
+    await Promise.all(
+      [...Object.values(fakes), ...(stripe ? [stripe] : [])].map((running) => running.close()),
+    );
   };
   try {
     for (const [index, entry] of entries.entries()) {
@@ -155,9 +179,23 @@ export async function startAllFakes(
       env[`${prefix}BASE_URL`] = started.fake.baseUrl;
       for (const [suffix, value] of Object.entries(started.extra)) env[`${prefix}${suffix}`] = value;
     }
+    const stripeOptions = options.stripe ?? (options.entries ? false : {});
+    if (stripeOptions) {
+      const startStripe = () => startStripeFake({ webhookUrl: stripeOptions.webhookUrl });
+      const { portBase } = options;
+      stripe = await (portBase === undefined
+        ? startStripe()
+        : withFakePort(portBase + entries.length, startStripe));
+      Object.assign(env, {
+        STRIPE_SECRET_KEY: stripe.secretKey,
+        STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,
+        STRIPE_API_BASE: stripe.origin,
+        ...stripeFakePriceEnv,
+      });
+    }
   } catch (error) {
     await close();
     throw error;
   }
-  return { fakes, settings, env, close };
+  return { fakes, settings, env, stripe, close };
 }

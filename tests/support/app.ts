@@ -81,6 +81,7 @@ export async function createTestApp(
     logger,
     now,
     generation: platform.generation,
+    billing: platform.billing,
   };
   const app = createApp(deps);
   return {

@@ -9,6 +9,8 @@
  *   POST  /api/admin/models                    -> add a model
  *   PATCH /api/admin/models/:id                -> on/off, prices, routes, names, order
  *   GET   /api/admin/audit?cursor&limit
+ *   GET   /api/admin/users?query&cursor&limit    -> members with their balances
+ *   POST  /api/admin/users/:id/credits         -> grant (amount > 0) or revoke (amount < 0)
  * Keys go in, never out: responses carry a key's source and hint only.
  */
 import { Hono, type Context } from 'hono';
@@ -17,10 +19,11 @@ import { modelCapabilitiesSchema, modelPricingSchema } from '../catalog/capabili
 import type { CatalogModel } from '../catalog/list-models';
 import { AppError } from '../errors';
 import type { AppDeps, AppEnv } from '../http/context';
-import { parseJsonBody } from '../http/errors';
+import { fieldErrorsFromZod, parseJsonBody } from '../http/errors';
 import { providerKeyBox } from '../providers/credentials';
 import type { AuditActor } from './audit';
 import { listAudit } from './audit';
+import { adjustCredits, creditAdjustmentInput, listMembers } from './members';
 import { addModel, listAdminModels, routeInput, updateModel } from './models';
 import {
   addCompatibleProvider,
@@ -88,6 +91,12 @@ const newModel = z.strictObject({
 
 const auditQuery = z.object({
   cursor: z.string().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+
+const memberQuery = z.object({
+  query: z.string().trim().max(320).optional(),
+  cursor: z.string().max(500).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 
@@ -175,6 +184,21 @@ export function adminRoutes(deps: AppDeps) {
       });
     }
     return c.json(await listAudit(db, query.data));
+  });
+
+  app.get('/users', async (c) => {
+    await requireAdmin(deps, c);
+    const query = memberQuery.safeParse(c.req.query());
+    if (!query.success) {
+      throw new AppError('validation_failed', { fields: fieldErrorsFromZod(query.error, c.req.query()) });
+    }
+    return c.json(await listMembers(db, query.data));
+  });
+  app.post('/users/:id/credits', async (c) => {
+    const actor = await actorOf(c);
+    const body = await parseJsonBody(c, creditAdjustmentInput);
+    const result = await adjustCredits(db, actor, param(c), body, deps.now());
+    return c.json({ adjustment: result }, result.replayed ? 200 : 201);
   });
 
   // Anything else under /api/admin is as absent for admins as for everyone.

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { RequestInfo } from './request-info';
 import type { Auth } from '../auth/auth';
+import type { BillingDeps } from '../billing/deps';
 import type { GenerationDeps } from '../generations/types';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
@@ -15,6 +16,8 @@ export interface AppDeps {
   now: () => Date;
   /** The generation loop: storage, job queue, live status, providers (see platform.ts). */
   generation: GenerationDeps;
+  /** Stripe billing (platform.ts). */
+  billing: BillingDeps;
   /** Set by main.ts once shutdown begins: readiness then answers 503. */
   isDraining?: () => boolean;
 }

@@ -4,3 +4,4 @@ export * from './credits';
 export * from './site';
 export * from './generations';
 export * from './audit';
+export * from './billing';

@@ -1,5 +1,5 @@
 /**
- * The admin area's sub-navigation: Providers, Models, Audit log. Scrolls
+ * The admin area's sub-navigation: Providers, Models, Members, Audit log. Scrolls
  * sideways on narrow screens rather than wrapping; the current page is
  * marked with aria-current.
  */
@@ -11,6 +11,7 @@ import { AppLink } from '../ui/app-link';
 const pages = [
   { path: '/admin', label: 'admin.nav.providers' },
   { path: '/admin/models', label: 'admin.nav.models' },
+  { path: '/admin/members', label: 'admin.nav.members' },
   { path: '/admin/audit', label: 'admin.nav.audit' },
 ] as const;
 

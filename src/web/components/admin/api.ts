@@ -2,10 +2,13 @@
 import { apiFetch } from '../../lib/api';
 import type { CursorPage } from '../generation/types';
 import type {
+  AdminMember,
   AdminModel,
   AdminProvider,
   AuditItem,
   ConnectionResult,
+  CreditAdjustmentBody,
+  CreditAdjustmentResult,
   ModelChange,
   NewModel,
   NewProvider,
@@ -57,4 +60,32 @@ export function listAudit(cursor: string | null, locale: string): Promise<Cursor
   const params = new URLSearchParams({ limit: String(AUDIT_PAGE_SIZE) });
   if (cursor) params.set('cursor', cursor);
   return apiFetch(`/api/admin/audit?${params.toString()}`, { locale });
+}
+
+/** Members per page of the members list. */
+export const MEMBER_PAGE_SIZE = 30;
+
+export function listMembers(
+  query: string,
+  cursor: string | null,
+  locale: string,
+): Promise<CursorPage<AdminMember>> {
+  const params = new URLSearchParams({ limit: String(MEMBER_PAGE_SIZE) });
+  if (query) params.set('query', query);
+  if (cursor) params.set('cursor', cursor);
+  return apiFetch(`/api/admin/users?${params.toString()}`, { locale });
+}
+
+/** Grants (amount > 0) or revokes (amount < 0) a member's credits; the body's key makes a retry safe. */
+export async function adjustCredits(
+  userId: string,
+  body: CreditAdjustmentBody,
+  locale: string,
+): Promise<CreditAdjustmentResult> {
+  return (
+    await apiFetch<{ adjustment: CreditAdjustmentResult }>(
+      `/api/admin/users/${encodeURIComponent(userId)}/credits`,
+      { body, locale },
+    )
+  ).adjustment;
 }

@@ -19,6 +19,8 @@ const actions: Record<string, MessageKey> = {
   'model.update': 'admin.audit.action.modelUpdate',
   'user.admin_granted': 'admin.audit.action.adminGranted',
   'user.admin_removed': 'admin.audit.action.adminRemoved',
+  'credits.grant': 'admin.audit.action.creditsGrant',
+  'credits.revoke': 'admin.audit.action.creditsRevoke',
 };
 
 const targets: Record<string, MessageKey> = {
@@ -39,6 +41,13 @@ const fields: Record<string, MessageKey> = {
   keyHint: 'admin.audit.field.hint',
   adapter: 'admin.audit.field.adapter',
   email: 'admin.audit.field.email',
+  amount: 'admin.audit.field.amount',
+  reason: 'admin.audit.field.reason',
+  expiresAt: 'admin.audit.field.expiresAt',
+  allowPartial: 'admin.audit.field.allowPartial',
+  revoked: 'admin.audit.field.revoked',
+  unrecovered: 'admin.audit.field.unrecovered',
+  transactionId: 'admin.audit.field.transactionId',
 };
 
 export function AuditEntry({ item }: { item: AuditItem }) {

@@ -3,6 +3,10 @@
  * strings). Provider and audit views come from the server modules that build
  * them, as types only, so a change there fails the typecheck here.
  */
+import type {
+  AdminMemberView,
+  CreditAdjustmentResult as ServerAdjustmentResult,
+} from '../../../server/admin/members';
 import type { AdminProviderView, ConnectionResult } from '../../../server/admin/providers';
 import type { ModelCapabilities, ModelPricing, RouteOptions } from '../../../server/catalog/capabilities';
 
@@ -92,3 +96,18 @@ export interface AuditItem {
   ip: string | null;
   createdAt: string;
 }
+
+/** A member as `GET /api/admin/users` lists them, with their balance. */
+export type AdminMember = AdminMemberView;
+
+/** What `POST /api/admin/users/:id/credits` takes: amount > 0 grants, < 0 revokes. */
+export interface CreditAdjustmentBody {
+  amount: number;
+  reason: string;
+  idempotencyKey: string;
+  expiresAt?: string;
+  allowPartial?: boolean;
+}
+
+/** Its answer (the original one for a replayed key). */
+export type CreditAdjustmentResult = ServerAdjustmentResult;

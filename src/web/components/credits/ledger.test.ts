@@ -61,6 +61,8 @@ describe('reasons', () => {
   it('recognizes the codes the ledger records, and leaves labels and notes alone', () => {
     expect(knownReason('starter')).toBe('starter');
     expect(knownReason('failure')).toBe('failure');
+    expect(knownReason('purchase')).toBe('purchase');
+    expect(knownReason('dispute')).toBe('dispute');
     expect(knownReason('Starter credits')).toBeNull();
     expect(knownReason(null)).toBeNull();
   });

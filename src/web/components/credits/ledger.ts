@@ -50,7 +50,16 @@ export function generationOf(entry: CreditEntry): string | null {
  * rather than a label; a known code is shown in the reader's language, and
  * anything else (a label, an admin's note) as it came.
  */
-export const knownReasons = ['starter', 'cancel', 'failure', 'expiry'] as const;
+export const knownReasons = [
+  'starter',
+  'cancel',
+  'failure',
+  'expiry',
+  'purchase',
+  'subscription',
+  'refund',
+  'dispute',
+] as const;
 export type KnownReason = (typeof knownReasons)[number];
 
 export function knownReason(reason: string | null): KnownReason | null {

@@ -14,6 +14,9 @@ export function SiteFooter() {
           © {new Date().getFullYear()} {t('site.name')}
         </p>
         <nav aria-label={t('nav.footer')} className="flex flex-wrap gap-x-5 gap-y-2">
+          <AppLink to={localePath('/pricing')} className={link}>
+            {t('nav.pricing')}
+          </AppLink>
           <AppLink to={localePath('/faq')} className={link}>
             {t('nav.faq')}
           </AppLink>

@@ -87,6 +87,9 @@ export function SiteHeader({ user }: { user: HeaderUser | null }) {
               {t('nav.generate')}
             </AppLink>
           ) : null}
+          <AppLink to={localePath('/pricing')} {...navLink(localePath('/pricing'))}>
+            {t('nav.pricing')}
+          </AppLink>
           <AppLink to={localePath('/faq')} {...navLink(localePath('/faq'))}>
             {t('nav.faq')}
           </AppLink>
@@ -210,7 +213,7 @@ function AccountMenu({ user }: { user: HeaderUser }) {
       </summary>
       <div className="absolute right-0 z-50 mt-1 w-56 rounded-md border bg-card p-1 shadow-md">
         <p className="truncate px-3 py-2 text-xs text-muted-foreground">{user.email}</p>
-        {(['dashboard', 'generate', 'compare', 'history', 'credits'] as const).map((page) => (
+        {(['dashboard', 'generate', 'compare', 'history', 'credits', 'billing'] as const).map((page) => (
           <AppLink
             key={page}
             to={localePath(`/${page}`)}
