@@ -18,8 +18,7 @@ export default [
       route('credits', 'routes/credits.tsx'),
       route('compare', 'routes/compare.tsx'),
       route('billing', 'routes/billing.tsx'),
-      route('billing/success', 'routes/billing-success.tsx'),
-      route('billing/cancel', 'routes/billing-cancel.tsx'),
+      route('billing/:outcome', 'routes/billing-return.tsx'),
       layout('routes/admin-layout.tsx', [
         route('admin', 'routes/admin-providers.tsx'),
         route('admin/models', 'routes/admin-models.tsx'),

@@ -53,6 +53,9 @@ function useMenusCloseLikeMenus(pathname: string) {
   }, [pathname]);
 }
 
+/** The header's links; `generate` (first) only for members. */
+const mainPages = ['generate', 'pricing', 'faq', 'contact'] as const;
+
 export function SiteHeader({ user }: { user: HeaderUser | null }) {
   const { t } = useI18n();
   const localePath = useLocalePath();
@@ -82,20 +85,11 @@ export function SiteHeader({ user }: { user: HeaderUser | null }) {
           <span className="hidden sm:inline">{t('site.name')}</span>
         </AppLink>
         <nav aria-label={t('nav.main')} className="hidden items-center md:flex">
-          {user ? (
-            <AppLink to={localePath('/generate')} {...navLink(localePath('/generate'))}>
-              {t('nav.generate')}
+          {(user ? mainPages : mainPages.slice(1)).map((page) => (
+            <AppLink key={page} to={localePath(`/${page}`)} {...navLink(localePath(`/${page}`))}>
+              {t(`nav.${page}`)}
             </AppLink>
-          ) : null}
-          <AppLink to={localePath('/pricing')} {...navLink(localePath('/pricing'))}>
-            {t('nav.pricing')}
-          </AppLink>
-          <AppLink to={localePath('/faq')} {...navLink(localePath('/faq'))}>
-            {t('nav.faq')}
-          </AppLink>
-          <AppLink to={localePath('/contact')} {...navLink(localePath('/contact'))}>
-            {t('nav.contact')}
-          </AppLink>
+          ))}
         </nav>
         <div className="ml-auto flex items-center gap-1">
           <LanguageSwitcher />

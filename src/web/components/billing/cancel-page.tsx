@@ -3,28 +3,12 @@
  * (`?order=<id>`): nothing was charged, and the way back to the prices.
  * The order simply expires on Stripe's side, so there is nothing to fetch.
  */
-import type { Route } from './+types/billing-cancel';
-import { AppLink } from '../components/ui/app-link';
-import { buttonClasses } from '../components/ui/button';
-import { Card } from '../components/ui/card';
-import { useI18n, useLocalePath } from '../lib/i18n';
-import { pageMeta } from '../lib/meta';
-import { pageMessages } from '../lib/messages.server';
+import { AppLink } from '../ui/app-link';
+import { buttonClasses } from '../ui/button';
+import { Card } from '../ui/card';
+import { useI18n, useLocalePath } from '../../lib/i18n';
 
-export const meta: Route.MetaFunction = (args) => [
-  ...pageMeta(
-    args,
-    { title: 'billingCancel.title', description: 'billingCancel.description' },
-    '/billing/cancel',
-  ),
-  { name: 'robots', content: 'noindex' },
-];
-
-export function loader({ params }: Route.LoaderArgs) {
-  return { messages: pageMessages(params.lang, 'billingCancel') };
-}
-
-export default function BillingCancel() {
+export function BillingCancelPage() {
   const { t } = useI18n();
   const localePath = useLocalePath();
   return (

@@ -9,43 +9,22 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router';
-import type { Route } from './+types/billing-success';
-import { errorText, getCatalog, getOrder, isTransient } from '../components/billing/api';
-import { findItem } from '../components/billing/catalog';
-import { creditsText, itemName } from '../components/billing/names';
-import {
-  checkoutState,
-  keepPolling,
-  POLL_INTERVAL_MS,
-  type CheckoutState,
-} from '../components/billing/progress';
-import { useFetched } from '../components/billing/use-fetched';
-import { AppLink } from '../components/ui/app-link';
-import { Button, buttonClasses } from '../components/ui/button';
-import { Card } from '../components/ui/card';
-import type { OrderStatusResponse } from '../../shared/billing';
-import { cn } from '../lib/cn';
-import { refreshCreditBalance } from '../lib/credit-balance';
-import { useI18n, useLocalePath } from '../lib/i18n';
-import { pageMeta } from '../lib/meta';
-import { pageMessages } from '../lib/messages.server';
-
-export const meta: Route.MetaFunction = (args) => [
-  ...pageMeta(
-    args,
-    { title: 'billingSuccess.title', description: 'billingSuccess.description' },
-    '/billing/success',
-  ),
-  { name: 'robots', content: 'noindex' },
-];
-
-export function loader({ params }: Route.LoaderArgs) {
-  return { messages: pageMessages(params.lang, 'billingSuccess') };
-}
+import { errorText, getCatalog, getOrder, isTransient } from './api';
+import { findItem } from './catalog';
+import { creditsText, itemName } from './names';
+import { checkoutState, keepPolling, POLL_INTERVAL_MS, type CheckoutState } from './progress';
+import { useFetched } from './use-fetched';
+import { AppLink } from '../ui/app-link';
+import { Button, buttonClasses } from '../ui/button';
+import { Card } from '../ui/card';
+import type { OrderStatusResponse } from '../../../shared/billing';
+import { cn } from '../../lib/cn';
+import { refreshCreditBalance } from '../../lib/credit-balance';
+import { useI18n, useLocalePath } from '../../lib/i18n';
 
 type ShownState = CheckoutState | 'error';
 
-export default function BillingSuccess() {
+export function BillingSuccessPage() {
   const [params] = useSearchParams();
   const orderId = params.get('order');
   // Another order starts afresh (its own clock, no old answer).
