@@ -23,6 +23,44 @@ describe('health and readiness', () => {
     expect(await response.json()).toMatchObject({ status: 'ready', database: 'ok' });
   });
 
+  it('GET /readyz reports the clock skew against the database and warns past 60 s', async () => {
+    const body = (await (await t.request('/readyz')).json()) as {
+      clockSkewSeconds: number;
+      warnings: string[];
+    };
+    expect(Math.abs(body.clockSkewSeconds)).toBeLessThanOrEqual(1);
+    expect(body.warnings).toEqual([]);
+    const realNow = Date.now;
+    // The process clock jumps 240 s ahead the moment the database has answered: the check reads it
+    // before and after the query and takes the middle, so it sees this process 120 s ahead.
+    const database = {
+      ...t.deps.database,
+      db: new Proxy(t.deps.database.db, {
+        get(target, key, receiver) {
+          if (key !== 'execute') return Reflect.get(target, key, receiver) as unknown;
+          return async (query: Parameters<typeof target.execute>[0]) => {
+            const result = await target.execute(query);
+            Date.now = () => realNow() + 240_000;
+            return result;
+          };
+        },
+      }),
+    };
+    try {
+      const response = await createApp({ ...t.deps, database }).request('/readyz');
+      const skewed = (await response.json()) as { clockSkewSeconds: number; warnings: string[] };
+      expect(response.status).toBe(200);
+      expect(skewed.warnings).toEqual(['clock_skew']);
+      expect(skewed.clockSkewSeconds).toBeGreaterThanOrEqual(115);
+      expect(skewed.clockSkewSeconds).toBeLessThanOrEqual(125);
+    } finally {
+      Date.now = realNow;
+    }
+    expect(t.logs.some((line) => line.includes("this process's clock differs from the database's"))).toBe(
+      true,
+    );
+  });
+
   it('GET /readyz answers 503 on a database without migrations', async () => {
     const empty = await openDatabase({ driver: 'pglite' });
     try {

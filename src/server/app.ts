@@ -9,6 +9,7 @@
  */
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { requestLog } from './http/request-log';
+import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { getCookie } from 'hono/cookie';
@@ -27,6 +28,7 @@ import { generationRoutes } from './generations/routes';
 import { promptRoutes } from './prompts/routes';
 import { isUploadBodyRequest, uploadRoutes } from './uploads/routes';
 import { webhookRoutes } from './webhooks/routes';
+import { queryRows, type Database } from './db/client';
 import { AppError, isAppError } from './errors';
 import type { AppDeps, AppEnv } from './http/context';
 import { cookieGuard } from './http/cookie-guard';
@@ -35,6 +37,24 @@ import { errorResponse } from './http/errors';
 import { requestContext } from './http/request-context';
 import { securityHeaders } from './http/security-headers';
 import { pagesHandler, type PagesOptions } from './pages/handler';
+
+/** Beyond this, /readyz warns that this process's clock and the database's disagree (reliability S9). */
+const MAX_CLOCK_SKEW_SECONDS = 60;
+
+/**
+ * This process's clock minus the database's, in whole seconds. The
+ * database's clock is the reference pg-boss times jobs by; on PGlite it is
+ * this process's own, so the answer there is always 0.
+ */
+async function clockSkewAgainstDatabase(db: Database['db']): Promise<number> {
+  const before = Date.now();
+  const [row] = await queryRows<{ ms: string }>(
+    db,
+    sql`select (extract(epoch from clock_timestamp()) * 1000)::bigint::text as ms`,
+  );
+  const local = (before + Date.now()) / 2;
+  return Math.round((local - Number(row!.ms)) / 1000);
+}
 
 export interface AppOptions {
   /**
@@ -78,16 +98,27 @@ export function createApp(deps: AppDeps, pages?: PagesOptions, appOptions: AppOp
   app.get('/readyz', async (c) => {
     const draining = deps.isDraining?.() ?? false;
     let database: 'ok' | 'unreachable' | 'not_migrated' = 'ok';
+    let clockSkewSeconds: number | null = null;
     try {
       if (!(await deps.database.isReady())) database = 'not_migrated';
+      clockSkewSeconds = await clockSkewAgainstDatabase(deps.database.db);
     } catch (error) {
       requestLog(c).warn({ err: error }, 'readiness: database check failed');
       database = 'unreachable';
     }
+    // A skewed clock does not make the instance unready, but it breaks webhook signature
+    // windows (decision 020) and job timing: say so, here and in the log.
+    const warnings =
+      clockSkewSeconds !== null && Math.abs(clockSkewSeconds) > MAX_CLOCK_SKEW_SECONDS ? ['clock_skew'] : [];
+    if (warnings.length > 0) {
+      requestLog(c).warn({ clockSkewSeconds }, "readiness: this process's clock differs from the database's");
+    }
     const ready = !draining && database === 'ok';
-    return c.json({ status: ready ? 'ready' : 'not_ready', database, draining }, ready ? 200 : 503, {
-      'cache-control': 'no-store',
-    });
+    return c.json(
+      { status: ready ? 'ready' : 'not_ready', database, draining, clockSkewSeconds, warnings },
+      ready ? 200 : 503,
+      { 'cache-control': 'no-store' },
+    );
   });
 
   const api = new Hono<AppEnv>();

@@ -13,6 +13,7 @@
  *   POST  /api/admin/users/:id/credits         -> grant (amount > 0) or revoke (amount < 0)
  * Keys go in, never out: responses carry a key's source and hint only.
  */
+import { attentionStatuses, listStripeEventsForAdmin } from '../billing/admin-events';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { modelCapabilitiesSchema, modelPricingSchema } from '../catalog/capabilities';
@@ -87,6 +88,12 @@ const newModel = z.strictObject({
   pricing: modelPricingSchema,
   routes: z.array(routeInput).min(1).max(8),
   sortOrder: z.int().min(0).max(100_000).optional(),
+});
+
+const stripeEventQuery = z.object({
+  status: z.enum(attentionStatuses).default('flagged'),
+  cursor: z.iso.datetime().pipe(z.coerce.date()).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 
 const auditQuery = z.object({
@@ -184,6 +191,16 @@ export function adminRoutes(deps: AppDeps) {
       });
     }
     return c.json(await listAudit(db, query.data));
+  });
+
+  app.get('/billing/events', async (c) => {
+    await requireAdmin(deps, c);
+    const query = stripeEventQuery.safeParse(c.req.query());
+    if (!query.success) {
+      throw new AppError('validation_failed', { fields: fieldErrorsFromZod(query.error, c.req.query()) });
+    }
+    const { cursor, ...rest } = query.data;
+    return c.json(await listStripeEventsForAdmin(db, { ...rest, ...(cursor ? { before: cursor } : {}) }));
   });
 
   app.get('/users', async (c) => {

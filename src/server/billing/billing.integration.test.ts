@@ -313,5 +313,17 @@ describe('events the platform cannot place', () => {
       sql`select coalesce(sum(available), 0)::int as total from credit_accounts where kind = 'user'`,
     );
     expect(after[0]!.total).toBe(before[0]!.total);
+
+    // Admins see what was flagged, with the reason; members get 404.
+    const admin = await h.member();
+    const member = await h.member();
+    await queryRows(h.t.database.db, sql`update users set role = 'admin' where id = ${admin.userId}`);
+    const listed = await h.t.request('/api/admin/billing/events?status=flagged', as(admin.cookie));
+    expect(listed.status).toBe(200);
+    const { items } = (await listed.json()) as { items: { type: string; note: string; objectId: string }[] };
+    const created = items.find((i) => i.type === 'customer.subscription.created' && i.objectId === sub.id);
+    expect(created?.note).toContain(stranger.id);
+    expect((await h.t.request('/api/admin/billing/events', as(member.cookie))).status).toBe(404);
+    expect((await h.t.request('/api/admin/billing/events?status=bogus', as(admin.cookie))).status).toBe(400);
   });
 });

@@ -15,6 +15,8 @@ import { z } from 'zod';
 import type { Locale } from '../../i18n';
 import { isLocale } from '../../i18n/server';
 import { requireUser } from '../auth/require-user';
+import { isAppError } from '../errors';
+import { requestLog } from '../http/request-log';
 import type { AppDeps, AppEnv } from '../http/context';
 import { parseJsonBody } from '../http/errors';
 import {
@@ -89,12 +91,21 @@ export function billingRoutes(deps: AppDeps) {
 export function stripeWebhookRoute(deps: AppDeps) {
   const app = new Hono<AppEnv>();
   app.post('/', async (c) => {
-    const outcome = await receiveStripeWebhook(
-      deps.billing,
-      new Uint8Array(await c.req.arrayBuffer()),
-      c.req.header('stripe-signature'),
-    );
-    return c.json({ received: true, duplicate: outcome.duplicate });
+    try {
+      const outcome = await receiveStripeWebhook(
+        deps.billing,
+        new Uint8Array(await c.req.arrayBuffer()),
+        c.req.header('stripe-signature'),
+      );
+      return c.json({ received: true, duplicate: outcome.duplicate });
+    } catch (error) {
+      // Why a delivery was refused (too old, from the future, wrong secret) is what an operator
+      // needs when every delivery starts failing: a skewed clock or a rotated secret.
+      if (isAppError(error) && error.code === 'invalid_signature') {
+        requestLog(c).warn({ reason: error.message }, 'stripe webhook refused');
+      }
+      throw error;
+    }
   });
   return app;
 }

@@ -131,6 +131,11 @@ it('S1: accepts exactly the validly signed, fresh deliveries', async () => {
         passing += 1;
       }
       figures.casesPassing = `${passing}/${cases.length}`;
+      // Each refusal is logged with its reason, for the operator whose deliveries all start failing.
+      const refusals = h.t.logs.filter((line) => line.includes('stripe webhook refused'));
+      expect(refusals).toHaveLength(cases.filter((c) => !c.accept).length);
+      expect(refusals.some((line) => line.includes('in the future'))).toBe(true);
+      expect(refusals.some((line) => line.includes('Stripe-Signature'))).toBe(true);
       figures.ledgerRowsFromRejected = rowsFromRejected;
       expect(rowsFromRejected).toBe(0);
 
