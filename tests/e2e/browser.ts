@@ -30,6 +30,7 @@ export type Lang = (typeof LANGS)[number];
 export const PUBLIC_PAGES = [
   '',
   '/faq',
+  '/pricing',
   '/contact',
   '/privacy',
   '/terms',

@@ -2,7 +2,9 @@
  * Once per e2e run: the production build (build/app/main.js, built
  * beforehand with `npm run build`) served on a free loopback port with a
  * fresh data directory, so a fresh embedded PGlite database. The journeys
- * are not rate-limit tests, so the per-IP limits are raised.
+ * are not rate-limit tests, so the per-IP limits are raised. Billing runs
+ * against the Stripe fake (decision 020), which posts its webhooks to the
+ * server; test files drive it over HTTP (/__control/…).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import {
@@ -19,7 +21,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { TestProject } from 'vitest/node';
+import { stripeFakePriceEnv } from '../fakes/all';
 import { startDeepSeekFake } from '../fakes/deepseek';
+import { startStripeFake } from '../fakes/stripe';
 import { freePort } from '../support/stack-process';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
@@ -54,42 +58,53 @@ export default async function setup(project: TestProject) {
 
   // Prompt help's text model (decision 017); tests queue its faults over HTTP (/__control/faults).
   const deepseek = await startDeepSeekFake();
+  // Checkout's hosted page, the subscription lifecycle and signed webhooks to the server.
+  const stripe = await startStripeFake({ webhookUrl: `${baseUrl}/api/webhooks/stripe` }).catch(
+    async (error: unknown) => {
+      await deepseek.close();
+      throw error;
+    },
+  );
 
   const logFd = openSync(logFile, 'w');
   // Runs build/app/main.js, imported through an environment variable so that
   // this server's command line does not name the file: other sessions on the
-  // machine clean up their own servers by matching that name.
-  const child = spawn(
-    process.execPath,
-    ['-e', 'await import(process.env.IMAGEGEN_E2E_ENTRY)', '--input-type=module'],
-    {
-      cwd: root,
-      stdio: ['ignore', logFd, logFd],
-      env: {
-        ...process.env,
-        IMAGEGEN_E2E_ENTRY: pathToFileURL(entry).href,
-        NODE_ENV: 'production',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATA_DIR: dataDir,
-        PUBLIC_URL: baseUrl,
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: '',
-        RATE_LIMIT_CONTACT_PER_HOUR: '100',
-        RATE_LIMIT_SIGN_IN_PER_MINUTE: '100',
-        RATE_LIMIT_SIGN_UP_PER_HOUR: '100',
-        SHUTDOWN_GRACE_SECONDS: '5',
-        // Slow enough to watch a generation go through its states.
-        LOCAL_PROVIDER_LATENCY_MS: '1200',
-        // The account admin.e2e.test.ts signs up with becomes an admin.
-        ADMIN_EMAILS: E2E_ADMIN_EMAIL,
-        // Prompt help through the DeepSeek fake, at a price so the journey sees it held and charged.
-        PROVIDER_DEEPSEEK_API_KEY: deepseek.apiKey,
-        PROVIDER_DEEPSEEK_BASE_URL: deepseek.baseUrl,
-        PROMPT_ENHANCE_CREDITS: '1',
-      },
+  // machine clean up their own servers by matching that name. No
+  // --input-type=module: the page-render worker threads inherit the flags and
+  // refuse to start with it (each page was then rendered on the main thread).
+  const child = spawn(process.execPath, ['-e', 'import(process.env.IMAGEGEN_E2E_ENTRY)'], {
+    cwd: root,
+    stdio: ['ignore', logFd, logFd],
+    env: {
+      ...process.env,
+      IMAGEGEN_E2E_ENTRY: pathToFileURL(entry).href,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      PUBLIC_URL: baseUrl,
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: '',
+      RATE_LIMIT_CONTACT_PER_HOUR: '100',
+      RATE_LIMIT_SIGN_IN_PER_MINUTE: '100',
+      RATE_LIMIT_SIGN_UP_PER_HOUR: '100',
+      SHUTDOWN_GRACE_SECONDS: '5',
+      // Slow enough to watch a generation go through its states.
+      LOCAL_PROVIDER_LATENCY_MS: '1200',
+      // The account admin.e2e.test.ts signs up with becomes an admin.
+      ADMIN_EMAILS: E2E_ADMIN_EMAIL,
+      // Prompt help through the DeepSeek fake, at a price so the journey sees it held and charged.
+      PROVIDER_DEEPSEEK_API_KEY: deepseek.apiKey,
+      PROVIDER_DEEPSEEK_BASE_URL: deepseek.baseUrl,
+      PROMPT_ENHANCE_CREDITS: '1',
+      // Billing through the Stripe fake; no scheduled reconciler runs during a journey.
+      STRIPE_SECRET_KEY: stripe.secretKey,
+      STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,
+      STRIPE_API_BASE: stripe.origin,
+      STRIPE_RECONCILE_INTERVAL_MINUTES: '0',
+      ...stripeFakePriceEnv,
     },
-  );
+  });
   closeSync(logFd);
   let stopping = false;
   child.once('exit', (code, signal) => {
@@ -101,6 +116,7 @@ export default async function setup(project: TestProject) {
   const stop = async () => {
     stopping = true;
     await deepseek.close();
+    await stripe.close();
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
@@ -140,6 +156,7 @@ export default async function setup(project: TestProject) {
   project.provide('baseUrl', baseUrl);
   project.provide('serverLog', logFile);
   project.provide('deepseekFakeUrl', deepseek.origin);
+  project.provide('stripeFakeUrl', stripe.origin);
   project.provide('adminEmail', E2E_ADMIN_EMAIL);
   return stop;
 }
@@ -150,6 +167,8 @@ declare module 'vitest' {
     serverLog: string;
     /** The DeepSeek fake's origin: POST /__control/faults queues a failure. */
     deepseekFakeUrl: string;
+    /** The Stripe fake's origin: /__control/… renews or ends a subscription, sends an event again. */
+    stripeFakeUrl: string;
     adminEmail: string;
   }
 }

@@ -471,6 +471,123 @@ describe('webhook deliveries', () => {
   });
 });
 
+describe('control routes (over HTTP, for tests in another process)', () => {
+  const control = (path: string, init?: RequestInit) => fetch(`${fake.origin}/__control${path}`, init);
+  const post = (path: string) => control(path, { method: 'POST' });
+  type Emitted = { id: string; type: string }[];
+
+  /** A customer with this email and an active monthly plan bought through checkout. */
+  async function subscribed(email: string) {
+    const customer = await stripe.customers.create({ email });
+    const session = await stripe.checkout.sessions.create({
+      mode: 'subscription',
+      customer: customer.id,
+      line_items: [{ price: 'price_pro_monthly' }],
+      success_url: 'https://app.test/ok',
+    });
+    return { customer, subId: String(fake.completeCheckout(session.id).subscription) };
+  }
+
+  it('lists a customer’s subscriptions by email or by customer id, newest first, with no API key', async () => {
+    const { customer, subId } = await subscribed('control-list@b.test');
+    const second = await stripe.checkout.sessions.create({
+      mode: 'subscription',
+      customer: customer.id,
+      line_items: [{ price: 'price_pro_yearly' }],
+      success_url: 'https://app.test/ok',
+    });
+    const laterId = String(fake.completeCheckout(second.id).subscription);
+    await subscribed('someone-else@b.test');
+
+    const byEmail = await control(`/subscriptions?email=${encodeURIComponent('control-list@b.test')}`);
+    expect(byEmail.status).toBe(200);
+    const listed = (await byEmail.json()) as { data: { id: string; object: string; customer: string }[] };
+    expect(listed.data.map((s) => s.id)).toEqual([laterId, subId]);
+    expect(listed.data[1]).toMatchObject({ object: 'subscription', customer: customer.id, status: 'active' });
+    const byCustomer = (await (await control(`/subscriptions?customer=${customer.id}`)).json()) as {
+      data: { id: string }[];
+    };
+    expect(byCustomer.data.map((s) => s.id)).toEqual([laterId, subId]);
+    expect(await (await control('/subscriptions?email=nobody%40b.test')).json()).toEqual({ data: [] });
+    expect((await control('/subscriptions')).status).toBe(400);
+  });
+
+  it('renews with a paid invoice, names the events it sent, and sends invoice.paid again as a duplicate', async () => {
+    const { subId } = await subscribed('control-renew@b.test');
+    const firstEnd = (await stripe.subscriptions.retrieve(subId)).items.data[0]!.current_period_end;
+    await fake.webhooksSettled();
+    received.length = 0;
+
+    const renewed = await post(`/subscriptions/${subId}/renew`);
+    expect(renewed.status).toBe(200);
+    const { invoice, events } = (await renewed.json()) as { invoice: Stripe.Invoice; events: Emitted };
+    expect(invoice).toMatchObject({
+      object: 'invoice',
+      status: 'paid',
+      billing_reason: 'subscription_cycle',
+      period_start: firstEnd,
+      amount_paid: 1500,
+    });
+    expect(events.map((e) => e.type)).toEqual([
+      'customer.subscription.updated',
+      'invoice.created',
+      'payment_intent.succeeded',
+      'charge.succeeded',
+      'invoice.paid',
+      'invoice.payment_succeeded',
+    ]);
+    expect((await stripe.subscriptions.retrieve(subId)).items.data[0]!.current_period_start).toBe(firstEnd);
+
+    // "settled" answers once every delivery the renewal started has been answered.
+    expect((await post('/webhooks/settled')).status).toBe(204);
+    expect(
+      verified()
+        .map((e) => e.id)
+        .sort(),
+    ).toEqual(events.map((e) => e.id).sort());
+
+    const paid = events.find((e) => e.type === 'invoice.paid')!;
+    const again = await post(`/events/${paid.id}/redeliver`);
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual({
+      delivery: { eventId: paid.id, type: 'invoice.paid', attempt: 1, status: 200 },
+    });
+    // The same event (id and invoice) twice, each copy validly signed.
+    const copies = verified().filter((e) => e.id === paid.id);
+    expect(copies).toHaveLength(2);
+    expect(copies[1]!.data.object).toEqual(copies[0]!.data.object);
+    expect(copies[0]!.data.object).toMatchObject({ id: invoice.id, status: 'paid' });
+  });
+
+  it('ends a subscription with customer.subscription.deleted, and refuses what Stripe would not do', async () => {
+    const { subId } = await subscribed('control-end@b.test');
+    const ended = await post(`/subscriptions/${subId}/end`);
+    expect(ended.status).toBe(200);
+    const body = (await ended.json()) as { subscription: Stripe.Subscription; events: Emitted };
+    expect(body.subscription).toMatchObject({ id: subId, status: 'canceled' });
+    expect(body.subscription.ended_at).toEqual(expect.any(Number));
+    expect(body.events.map((e) => e.type)).toEqual(['customer.subscription.deleted']);
+    expect((await stripe.subscriptions.retrieve(subId)).status).toBe('canceled');
+    await fake.webhooksSettled();
+    expect(
+      verified()
+        .filter((e) => e.type === 'customer.subscription.deleted')
+        .map((e) => e.id),
+    ).toEqual([body.events[0]!.id]);
+
+    // A canceled subscription neither renews nor ends again; unknown ids and routes are 404s.
+    expect((await post(`/subscriptions/${subId}/renew`)).status).toBe(409);
+    expect((await post(`/subscriptions/${subId}/end`)).status).toBe(409);
+    const unknown = await post('/subscriptions/sub_nope/renew');
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({ error: { message: 'no such subscription sub_nope' } });
+    expect((await post('/events/evt_nope/redeliver')).status).toBe(404);
+    expect((await control('/subscriptions/renew')).status).toBe(404);
+    // The control routes open nothing else: Stripe's API still wants its key.
+    expect((await fetch(`${fake.origin}/v1/subscriptions/${subId}`)).status).toBe(401);
+  });
+});
+
 describe('events list', () => {
   it('pages newest first with starting_after, filters by types[] and created[gte], and auto-paginates', async () => {
     fake.advanceTime(1);

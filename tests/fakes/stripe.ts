@@ -13,9 +13,11 @@
  * the clock. Objects and events live in stripe/store.ts, the wire format in
  * stripe/form.ts, the REST routes in stripe/routes.ts and the hosted pages in
  * stripe/hosted.ts; this file adds auth, idempotency keys, faults and the
- * test API.
+ * test API, which stripe/control.ts also serves over HTTP under
+ * `/__control/` for tests in another process (the e2e journeys).
  */
 import { startFakeServer, type FakeServer } from './fake-server';
+import { serveControl } from './stripe/control';
 import { canonical, parseForm, sendStripeError, StripeFakeError } from './stripe/form';
 import { serveHostedPage } from './stripe/hosted';
 import { apiRoutes, type Answer } from './stripe/routes';
@@ -126,6 +128,7 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
 
   const server = await startFakeServer(async (request, res) => {
     if (serveHostedPage(store, request, res)) return;
+    if (await serveControl(fake, request, res)) return;
     const fault = request.takeFault();
     if (await request.stall(fault)) return;
     if (fault?.kind === 'rate_limited') {
