@@ -309,8 +309,21 @@ describe('subscriptions', () => {
     );
     // Deliveries run concurrently and may arrive in any order; the API's event log keeps creation order.
     const mine = fake.store.events.filter((e) => {
-      const object = (e.data as { object: { id?: string; subscription?: string } }).object;
-      return object.id === subId || object.subscription === subId;
+      const object = (
+        e.data as {
+          object: {
+            id?: string;
+            subscription?: string;
+            parent?: { subscription_details?: { subscription?: string } } | null;
+          };
+        }
+      ).object;
+      // A checkout session names its subscription; an invoice, under parent (API 2025-03-31 on).
+      return (
+        object.id === subId ||
+        object.subscription === subId ||
+        object.parent?.subscription_details?.subscription === subId
+      );
     });
     expect(verified().map((e) => e.id)).toEqual(expect.arrayContaining(mine.map((e) => e.id)));
     expect(mine.map((e) => e.type)).toEqual([

@@ -14,7 +14,7 @@
  * Events for an unknown customer, price or session are `flagged`: stored,
  * no balance touched, listed for the admin.
  */
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { PgBoss } from 'pg-boss';
 import type Stripe from 'stripe';
 import type { Db } from '../db/client';
@@ -45,12 +45,22 @@ export const handledEventTypes = [
 
 const handled = new Set<string>(handledEventTypes);
 
-/** Puts deferred events back in line after a payment was credited (they wait for one). */
-async function requeueDeferred(tx: Db, boss: PgBoss): Promise<void> {
+/**
+ * Puts the events that wait for this payment (a refund or dispute seen
+ * before its purchase was credited) back in line, in the credit's own
+ * transaction. The payment's advisory lock, taken by both sides, makes sure
+ * every such event committed before this statement runs.
+ */
+async function requeueDeferred(
+  tx: Db,
+  boss: PgBoss,
+  paymentIntentId: string | null | undefined,
+): Promise<void> {
+  if (!paymentIntentId) return;
   const rows = await tx
     .update(stripeEvents)
     .set({ status: 'received', deferKey: null })
-    .where(eq(stripeEvents.status, 'deferred'))
+    .where(and(eq(stripeEvents.status, 'deferred'), eq(stripeEvents.deferKey, `pi:${paymentIntentId}`)))
     .returning({ id: stripeEvents.id });
   for (const row of rows) await enqueueStripeEvent(boss, tx, row.id);
 }
@@ -58,6 +68,8 @@ async function requeueDeferred(tx: Db, boss: PgBoss): Promise<void> {
 interface Prefetched {
   subscription?: Stripe.Subscription;
   fetchedAt?: Date;
+  /** For `invoice.paid`: the PaymentIntent that paid it (Stripe's invoice payments). */
+  invoicePaymentIntent?: string;
 }
 
 async function prefetch(deps: BillingDeps, event: Stripe.Event): Promise<Prefetched> {
@@ -66,7 +78,15 @@ async function prefetch(deps: BillingDeps, event: Stripe.Event): Promise<Prefetc
   if (!subscriptionId) return {};
   const fetchedAt = deps.now();
   const subscription = await deps.stripe.subscriptions.retrieve(subscriptionId);
-  return { subscription, fetchedAt };
+  if (event.type !== 'invoice.paid') return { subscription, fetchedAt };
+  const invoiceId = idOf((event.data.object as { id?: unknown }).id);
+  const payments = invoiceId
+    ? await deps.stripe.invoicePayments.list({ invoice: invoiceId, status: 'paid', limit: 10 })
+    : undefined;
+  const paidBy = payments?.data
+    .map((p) => idOf(p.payment.payment_intent))
+    .find((id): id is string => id !== null);
+  return { subscription, fetchedAt, ...(paidBy ? { invoicePaymentIntent: paidBy } : {}) };
 }
 
 async function effect(
@@ -79,7 +99,9 @@ async function effect(
   const object = event.data.object as unknown as Record<string, unknown>;
   if (isCheckoutEvent(event.type)) {
     const session = object as unknown as Stripe.Checkout.Session;
-    return applyCheckoutSession(tx, deps, event.type, session, (t) => requeueDeferred(t, deps.boss));
+    return applyCheckoutSession(tx, deps, event.type, session, (t, order) =>
+      requeueDeferred(t, deps.boss, order.paymentIntentId),
+    );
   }
   if (event.type === 'charge.refunded')
     return applyChargeRefunded(tx, deps, object as unknown as Stripe.Charge);
@@ -103,8 +125,14 @@ async function effect(
     });
   }
   if (event.type === 'invoice.paid') {
-    const outcome = await applyInvoicePaid(tx, deps, object as unknown as Stripe.Invoice, userId);
-    if (outcome.status === 'applied') await requeueDeferred(tx, deps.boss);
+    const outcome = await applyInvoicePaid(
+      tx,
+      deps,
+      object as unknown as Stripe.Invoice,
+      userId,
+      fetched.invoicePaymentIntent,
+    );
+    if (outcome.status === 'applied') await requeueDeferred(tx, deps.boss, fetched.invoicePaymentIntent);
     return outcome;
   }
   if (event.type === 'invoice.payment_failed') {

@@ -260,6 +260,25 @@ describe('a subscription', () => {
     expect(view.subscription).toMatchObject({ id: subId, status: 'canceled', hasAccess: false });
   });
 
+  it('takes back a refunded period’s allowance, finding the invoice by the payment that paid it', async () => {
+    const member = await h.member();
+    const { sessionId } = await h.checkout(member, 'pro_monthly');
+    h.fake.completeCheckout(sessionId);
+    await h.settled();
+    expect(await h.available(member.userId)).toBe(1000);
+    const invoiceId = String(h.fake.store.sessions.get(sessionId)!.invoice);
+    // The pinned API version's invoice names no charge: only its invoice payments say what paid it.
+    expect(h.fake.store.invoices.get(invoiceId)!.charge).toBeUndefined();
+    const payment = [...h.fake.store.invoicePayments.values()].find((p) => p.invoice === invoiceId)!;
+    const intentId = (payment.payment as { payment_intent: string }).payment_intent;
+    const chargeId = String(h.fake.store.paymentIntents.get(intentId)!.latest_charge);
+    h.fake.refundCharge(chargeId);
+    await h.settled();
+    expect(await h.available(member.userId)).toBe(0);
+    const { notices } = await overview(member.cookie);
+    expect(notices.map((n) => [n.kind, n.credits])).toEqual([['clawback', 1000]]);
+  });
+
   it('changes plan through Stripe from the next period', async () => {
     const member = await h.member();
     const { sessionId } = await h.checkout(member, 'pro_monthly');

@@ -16,16 +16,20 @@
  * two events are applied in.
  *
  * A refund seen before the purchase it refunds was credited waits
- * (`deferred` on `pi:<payment intent>`) and is applied right after the
- * credit, in the same transaction.
+ * (`deferred` on `pi:<payment intent>`); the credit's transaction puts it
+ * back in line (a job enqueued with the credit). Both sides first take the
+ * payment's advisory lock (`lockPayment`), so a refund can never look for
+ * its purchase while that purchase's credit is half done. A refund still
+ * waiting after a week is flagged by the reconciler: it refunds nothing we
+ * sold.
  */
-import { eq } from 'drizzle-orm';
+import { eq, or } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { revokeCredits } from '../credits';
 import type { Db } from '../db/client';
 import { billingInvoices, billingNotices, billingOrders } from '../db/schema';
 import type { BillingDeps } from './deps';
-import { applied, deferred, idOf, ignored, type ApplyOutcome } from './outcome';
+import { applied, deferred, idOf, ignored, lockPayment, type ApplyOutcome } from './outcome';
 
 interface Target {
   table: 'order' | 'invoice';
@@ -42,6 +46,7 @@ async function findTarget(
   chargeId: string | null,
 ): Promise<Target | undefined> {
   if (paymentIntentId) {
+    await lockPayment(tx, paymentIntentId);
     const [order] = await tx
       .select()
       .from(billingOrders)
@@ -58,11 +63,17 @@ async function findTarget(
       };
     }
   }
-  if (chargeId) {
+  if (paymentIntentId || chargeId) {
     const [invoice] = await tx
       .select()
       .from(billingInvoices)
-      .where(eq(billingInvoices.chargeId, chargeId))
+      .where(
+        paymentIntentId && chargeId
+          ? or(eq(billingInvoices.paymentIntentId, paymentIntentId), eq(billingInvoices.chargeId, chargeId))
+          : paymentIntentId
+            ? eq(billingInvoices.paymentIntentId, paymentIntentId)
+            : eq(billingInvoices.chargeId, chargeId!),
+      )
       .for('update');
     if (invoice) {
       return {

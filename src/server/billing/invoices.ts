@@ -13,7 +13,7 @@ import { grantCredits } from '../credits';
 import type { Db } from '../db/client';
 import { billingInvoices, billingNotices } from '../db/schema';
 import type { BillingDeps } from './deps';
-import { applied, flagged, fromUnix, idOf, ignored, type ApplyOutcome } from './outcome';
+import { applied, flagged, fromUnix, idOf, ignored, lockPayment, type ApplyOutcome } from './outcome';
 import { planForPrice } from './settings';
 import { invoiceSubscriptionId } from './subscriptions';
 
@@ -37,7 +37,7 @@ async function upsertInvoice(
   invoice: Stripe.Invoice,
   userId: string,
   subscriptionId: string,
-  extra: { creditsGranted?: number } = {},
+  extra: { creditsGranted?: number; paymentIntentId?: string } = {},
 ) {
   const line = invoiceLine(invoice);
   const linePeriod = line?.period as { start?: number; end?: number } | undefined;
@@ -71,18 +71,26 @@ async function upsertInvoice(
     });
 }
 
+/**
+ * `paymentIntentId` is what paid the invoice, read from Stripe's invoice
+ * payments before the transaction (the invoice itself no longer names it);
+ * refunds and disputes of the invoice find it by that.
+ */
 export async function applyInvoicePaid(
   tx: Db,
   deps: Pick<BillingDeps, 'now' | 'settings'>,
   invoice: Stripe.Invoice,
   userId: string,
+  paymentIntentId: string | undefined,
 ): Promise<ApplyOutcome> {
   const subscriptionId = invoiceSubscriptionId(invoice as unknown as Record<string, unknown>);
   if (!subscriptionId) return ignored('an invoice without a subscription');
+  if (paymentIntentId) await lockPayment(tx, paymentIntentId);
+  const paid = paymentIntentId ? { paymentIntentId } : {};
   const priceId = invoicePriceId(invoice);
   const plan = priceId ? planForPrice(deps.settings.catalog, priceId) : undefined;
   if (!plan) {
-    await upsertInvoice(tx, invoice, userId, subscriptionId);
+    await upsertInvoice(tx, invoice, userId, subscriptionId, paid);
     return flagged(`invoice ${invoice.id} is for price ${priceId ?? '(none)'}, which no plan sells`);
   }
   const [existing] = await tx
@@ -91,7 +99,10 @@ export async function applyInvoicePaid(
     .where(eq(billingInvoices.id, invoice.id))
     .for('update');
   if (existing && existing.creditsGranted > 0) {
-    await upsertInvoice(tx, invoice, userId, subscriptionId, { creditsGranted: existing.creditsGranted });
+    await upsertInvoice(tx, invoice, userId, subscriptionId, {
+      ...paid,
+      creditsGranted: existing.creditsGranted,
+    });
     return applied(`invoice ${invoice.id} was already credited`);
   }
   const periodEnd = fromUnix(
@@ -99,7 +110,7 @@ export async function applyInvoicePaid(
   );
   const now = deps.now();
   if (!periodEnd || periodEnd.getTime() <= now.getTime()) {
-    await upsertInvoice(tx, invoice, userId, subscriptionId, { creditsGranted: 0 });
+    await upsertInvoice(tx, invoice, userId, subscriptionId, { ...paid, creditsGranted: 0 });
     return flagged(
       `invoice ${invoice.id} paid for a period that ended ${periodEnd?.toISOString() ?? '(unknown)'}; nothing granted`,
     );
@@ -115,7 +126,10 @@ export async function applyInvoicePaid(
     sourceRef: key,
     at: now,
   });
-  await upsertInvoice(tx, invoice, userId, subscriptionId, { creditsGranted: plan.creditsPerPeriod });
+  await upsertInvoice(tx, invoice, userId, subscriptionId, {
+    ...paid,
+    creditsGranted: plan.creditsPerPeriod,
+  });
   return applied(`invoice ${invoice.id}: ${plan.creditsPerPeriod} credits until ${periodEnd.toISOString()}`);
 }
 

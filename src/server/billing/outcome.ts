@@ -1,3 +1,6 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from '../db/client';
+
 /** What applying one inbox event did; becomes the row's status and note. */
 export type ApplyOutcome =
   | { status: 'applied'; note?: string }
@@ -25,3 +28,13 @@ export function idOf(value: unknown): string | null {
 
 export const fromUnix = (seconds: unknown): Date | null =>
   typeof seconds === 'number' && Number.isFinite(seconds) ? new Date(seconds * 1000) : null;
+
+/**
+ * Serializes everything done about one payment (its credit, its refunds and
+ * disputes) across transactions: without it, a refund applied while the
+ * purchase's credit is still uncommitted finds no paid order, waits, and
+ * can miss the requeue that the credit's transaction does.
+ */
+export async function lockPayment(tx: Pick<Db, 'execute'>, paymentIntentId: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`pi:${paymentIntentId}`}, 0))`);
+}

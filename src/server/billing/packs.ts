@@ -13,7 +13,7 @@ import { grantCredits } from '../credits';
 import type { Db } from '../db/client';
 import { billingOrders } from '../db/schema';
 import type { BillingDeps } from './deps';
-import { applied, flagged, idOf, type ApplyOutcome } from './outcome';
+import { applied, flagged, idOf, lockPayment, type ApplyOutcome } from './outcome';
 
 export type OrderRow = typeof billingOrders.$inferSelect;
 
@@ -46,6 +46,8 @@ export async function applyCheckoutSession(
   session: Stripe.Checkout.Session,
   afterPaid: (tx: Db, order: OrderRow) => Promise<void>,
 ): Promise<ApplyOutcome> {
+  const paymentIntent = idOf(session.payment_intent);
+  if (paymentIntent) await lockPayment(tx, paymentIntent);
   const order = await lockOrder(tx, session);
   if (!order) return flagged(`checkout session ${session.id} matches no order of ours`);
   const customer = idOf(session.customer);
@@ -100,7 +102,7 @@ export async function applyCheckoutSession(
     sourceRef: key,
     at: deps.now(),
   });
-  const paymentIntentId = idOf(session.payment_intent);
+  const paymentIntentId = paymentIntent;
   const updated: OrderRow = {
     ...order,
     status: 'paid',

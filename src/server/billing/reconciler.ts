@@ -10,7 +10,9 @@
  *    lookback): their Checkout Session is retrieved; a paid one whose
  *    events never reached us is applied as if `completed` had arrived.
  * 3. Inbox rows still `received` after a grace period (their job was lost
- *    or gave up) are enqueued again.
+ *    or gave up) are enqueued again, and so are `deferred` ones (a refund
+ *    waiting for its purchase); one still waiting after a week refunds
+ *    nothing we sold and is flagged for an admin.
  *
  * It runs every STRIPE_RECONCILE_INTERVAL_MINUTES as a pg-boss singleton (one
  * run per interval across all processes) and from `npm run admin --
@@ -35,12 +37,16 @@ export interface ReconcileResult {
   sessionsChecked: number;
   /** Paid sessions no event had told us about, now stored for applying. */
   sessionsRecovered: number;
-  /** Inbox rows enqueued again because their job was lost. */
+  /** Inbox rows enqueued again because their job was lost, or because they wait for a payment. */
   eventsRequeued: number;
+  /** Deferred for longer than a week: flagged. */
+  deferredFlagged: number;
 }
 
 /** A `received` row older than this is assumed to have lost its job. */
 const STUCK_AFTER_MS = 10 * 60_000;
+/** A refund or dispute still waiting for its purchase after this is about nothing we sold. */
+const GIVE_UP_AFTER_MS = 7 * 86_400_000;
 
 export async function reconcileStripe(
   deps: BillingDeps,
@@ -56,6 +62,7 @@ export async function reconcileStripe(
     sessionsChecked: 0,
     sessionsRecovered: 0,
     eventsRequeued: 0,
+    deferredFlagged: 0,
   };
 
   for await (const event of stripe.events.list({
@@ -118,7 +125,34 @@ export async function reconcileStripe(
     result.eventsRequeued += 1;
   }
 
-  const fixed = result.eventsStored + result.sessionsRecovered + result.eventsRequeued;
+  const waitedTooLong = await deps.db
+    .update(stripeEvents)
+    .set({ status: 'flagged', note: 'waited a week for a payment of ours to refund or dispute; none came' })
+    .where(
+      and(
+        eq(stripeEvents.status, 'deferred'),
+        lt(stripeEvents.receivedAt, new Date(now.getTime() - GIVE_UP_AFTER_MS)),
+      ),
+    )
+    .returning({ id: stripeEvents.id });
+  result.deferredFlagged = waitedTooLong.length;
+  const waitingForPayment = await deps.db
+    .update(stripeEvents)
+    .set({ status: 'received', deferKey: null })
+    .where(
+      and(
+        eq(stripeEvents.status, 'deferred'),
+        lt(stripeEvents.receivedAt, new Date(now.getTime() - STUCK_AFTER_MS)),
+      ),
+    )
+    .returning({ id: stripeEvents.id });
+  for (const row of waitingForPayment) {
+    await deps.db.transaction((tx) => enqueueStripeEvent(deps.boss, tx, row.id));
+    result.eventsRequeued += 1;
+  }
+
+  const fixed =
+    result.eventsStored + result.sessionsRecovered + result.eventsRequeued + result.deferredFlagged;
   if (fixed > 0) deps.logger.warn({ reconcile: result }, 'stripe reconciler found what webhooks missed');
   else deps.logger.info({ reconcile: result }, 'stripe reconciler: nothing missed');
   if (fixed > 0) deps.wakeEventWorker();

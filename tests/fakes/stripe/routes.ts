@@ -322,7 +322,9 @@ export function apiRoutes(store: StripeStore, origin: () => string): [string, Re
         const invoices = [...store.invoices.values()].filter(
           (i) =>
             (!customer || i.customer === customer) &&
-            (!subscription || i.subscription === subscription) &&
+            (!subscription ||
+              (i.parent as { subscription_details?: { subscription?: string } } | null)?.subscription_details
+                ?.subscription === subscription) &&
             (!status || i.status === status) &&
             inRange(Number(i.created)),
         );
@@ -330,6 +332,24 @@ export function apiRoutes(store: StripeStore, origin: () => string): [string, Re
       },
     ],
     ['GET', /^\/v1\/invoices\/([^/]+)$/, (_p, [id]) => get(store.invoices, 'invoice', id!)],
+    [
+      'GET',
+      /^\/v1\/invoice_payments$/,
+      (params) => {
+        const invoice = str(params.invoice);
+        const payment = strings(params.payment);
+        return list(
+          [...store.invoicePayments.values()].filter(
+            (p) =>
+              (!invoice || p.invoice === invoice) &&
+              (!payment.payment_intent ||
+                (p.payment as { payment_intent?: string }).payment_intent === payment.payment_intent),
+          ),
+          params,
+          '/v1/invoice_payments',
+        );
+      },
+    ],
     [
       'GET',
       /^\/v1\/payment_intents\/([^/]+)$/,

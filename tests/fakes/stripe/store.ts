@@ -46,6 +46,8 @@ export class StripeStore {
   readonly paymentIntents = new Map<string, StripeObject>();
   readonly charges = new Map<string, StripeObject>();
   readonly disputes = new Map<string, StripeObject>();
+  /** How invoices were paid (`/v1/invoice_payments`): since API 2025-03-31 an invoice names no charge. */
+  readonly invoicePayments = new Map<string, StripeObject>();
   /** Oldest first; the API lists them newest first. */
   readonly events: StripeObject[] = [];
   private readonly counters = new Map<string, number>();
@@ -240,7 +242,6 @@ export class StripeStore {
       period_start: start,
       period_end: end,
       status: 'open',
-      subscription: sub.id,
     };
     invoice.hosted_invoice_url = `https://invoice.stripe.com/i/fake/${invoice.id}`;
     invoice.invoice_pdf = `https://pay.stripe.com/invoice/fake/${invoice.id}/pdf`;
@@ -248,8 +249,19 @@ export class StripeStore {
     sub.latest_invoice = invoice.id;
     this.emit('invoice.created', invoice);
     if (paid) {
-      const { charge } = this.pay(String(sub.customer), amount, String(price.currency), {});
-      Object.assign(invoice, { amount_paid: amount, amount_remaining: 0, status: 'paid', charge: charge.id });
+      const { intent } = this.pay(String(sub.customer), amount, String(price.currency), {});
+      Object.assign(invoice, { amount_paid: amount, amount_remaining: 0, status: 'paid' });
+      const payment: StripeObject = {
+        ...this.base('inpay', 'invoice_payment'),
+        amount_paid: amount,
+        amount_requested: amount,
+        currency: price.currency,
+        invoice: invoice.id,
+        is_default: true,
+        payment: { type: 'payment_intent', payment_intent: intent.id },
+        status: 'paid',
+      };
+      this.invoicePayments.set(payment.id, payment);
       this.emit('invoice.paid', invoice);
       this.emit('invoice.payment_succeeded', invoice);
     } else {

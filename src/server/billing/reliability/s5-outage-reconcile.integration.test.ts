@@ -15,7 +15,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createBillingHarness, type BillingHarness } from '../../../../tests/support/billing';
 import { checkInvariants, expectSound } from '../../../../tests/support/checker';
 import { recorded } from '../../../../tests/support/reliability';
-import { queryRows, type Db } from '../../db/client';
+import { queryRows } from '../../db/client';
 import { reconcileStripe } from '../reconciler';
 
 const DEEP = process.env.TEST_DEEP === '1';
@@ -68,7 +68,7 @@ it(
               throw new Error('injected: the database is unavailable');
             };
           },
-        }) as Db;
+        });
         // Stripe's retries, compressed: three tries over two thirds of the outage. Purchases complete
         // evenly through the outage, so the early ones' retries all fail (only the reconciler can
         // find them) and the later ones' last retry lands after recovery.

@@ -161,6 +161,9 @@ export const billingInvoices = pgTable(
     currency: text('currency').notNull(),
     periodStart: at('period_start'),
     periodEnd: at('period_end'),
+    /** What paid it (from Stripe's invoice payments): refunds and disputes name it. */
+    paymentIntentId: text('payment_intent_id').unique(),
+    /** API versions before 2025-03-31 name the charge on the invoice itself. */
     chargeId: text('charge_id').unique(),
     creditsGranted: integer('credits_granted').notNull().default(0),
     creditsClawedBack: integer('credits_clawed_back').notNull().default(0),

@@ -1,0 +1,2 @@
+ALTER TABLE "billing_invoices" ADD COLUMN "payment_intent_id" text;--> statement-breakpoint
+ALTER TABLE "billing_invoices" ADD CONSTRAINT "billing_invoices_payment_intent_id_unique" UNIQUE("payment_intent_id");
