@@ -46,7 +46,7 @@ export const messageBundles = {
   billing: ['billing', 'billingItem'],
   billingSuccess: ['billingSuccess', 'billingItem'],
   billingCancel: ['billingCancel'],
-  // The three admin pages share one bundle; only admins ever load it.
+  // The admin pages share one bundle; only admins ever load it.
   admin: ['admin'],
   privacy: ['privacy'],
   terms: ['terms'],

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createBillingHarness, type BillingHarness } from '../../../tests/support/billing';
 import { checkInvariants, expectSound } from '../../../tests/support/checker';
 import { queryRows } from '../db/client';
+import { runReconciler } from './reconcile-command';
 import { reconcileStripe } from './reconciler';
 
 let h: BillingHarness;
@@ -66,4 +67,28 @@ it('finds undelivered events and paid sessions, applies them once, and adds noth
     await checkInvariants(h.t.database.db, { now: h.t.deps.now(), config: h.t.deps.config }),
     'after reconciling',
   );
+});
+
+it('`npm run admin -- reconcile-stripe` finds and applies at once what webhooks missed', async () => {
+  const member = await h.member();
+  const { sessionId } = await h.checkout(member, 'pack_100');
+  await h.settled();
+  h.fake.setWebhookEndpoint(`${h.url}/api/not-the-webhook`);
+  h.fake.webhooks.maxAttempts = 1;
+  h.fake.completeCheckout(sessionId);
+  await h.fake.webhooksSettled();
+  expect(await h.available(member.userId)).toBe(0);
+
+  const result = await runReconciler({
+    config: h.t.deps.config,
+    database: h.t.database,
+    logger: h.t.deps.logger,
+    days: 1,
+  });
+  expect(result.eventsStored).toBeGreaterThan(0);
+  // Credited when the command returns: it applies what it stored itself (unless a running
+  // worker was quicker), so it works with the server stopped.
+  expect(await h.available(member.userId)).toBe(100);
+  await h.settled();
+  expect(await h.available(member.userId)).toBe(100);
 });

@@ -120,28 +120,75 @@ export function NoticeList({
   );
 }
 
-function TableRegion({
-  labelledBy,
+/** A column heading; `end` aligns it (and its figures) to the end. */
+interface Column {
+  label: string;
+  end?: boolean;
+}
+
+/**
+ * A titled table of the member's billing history, or a dashed note when it
+ * is empty. The table scrolls sideways on narrow screens inside a focusable
+ * region (a region that scrolls must be reachable by keyboard), positioned
+ * so the screen-reader-only texts scroll with it instead of widening the page.
+ */
+function TableSection({
+  id,
+  heading,
+  empty,
   testId,
+  minWidth,
+  columns,
   children,
 }: {
-  labelledBy: string;
+  id: string;
+  heading: string;
+  /** Shown instead of the table when there are no rows. */
+  empty: string | null;
   testId: string;
+  minWidth: string;
+  columns: readonly Column[];
   children: ReactNode;
 }) {
   return (
-    // Focusable: a region that scrolls must be reachable by keyboard. Relative,
-    // so the screen-reader-only texts (positioned absolutely) scroll with it
-    // instead of widening the page.
-    <div
-      role="region"
-      aria-labelledby={labelledBy}
-      tabIndex={0}
-      className="relative mt-3 overflow-x-auto rounded-lg border bg-card"
-      data-testid={testId}
-    >
-      {children}
-    </div>
+    <section aria-labelledby={id} className="mt-10">
+      <h2 id={id} className="text-lg font-semibold">
+        {heading}
+      </h2>
+      {empty !== null ? (
+        <p
+          className="mt-3 rounded-lg border border-dashed p-6 text-center text-sm text-muted-foreground"
+          data-testid={testId}
+        >
+          {empty}
+        </p>
+      ) : (
+        <div
+          role="region"
+          aria-labelledby={id}
+          tabIndex={0}
+          className="relative mt-3 overflow-x-auto rounded-lg border bg-card"
+          data-testid={testId}
+        >
+          <table className={cn('w-full text-left text-sm', minWidth)}>
+            <thead className="bg-muted">
+              <tr>
+                {columns.map((column) => (
+                  <th
+                    key={column.label}
+                    scope="col"
+                    className={cn('p-3 font-medium', column.end && 'text-right')}
+                  >
+                    {column.label}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>{children}</tbody>
+          </table>
+        </div>
+      )}
+    </section>
   );
 }
 
@@ -153,179 +200,114 @@ export function OrdersTable({
   catalog: BillingCatalogView | null;
 }) {
   const { t, locale } = useI18n();
-  const headingId = 'billing-orders-heading';
   return (
-    <section aria-labelledby={headingId} className="mt-10">
-      <h2 id={headingId} className="text-lg font-semibold">
-        {t('billing.orders.heading')}
-      </h2>
-      {orders.length === 0 ? (
-        <p
-          className="mt-3 rounded-lg border border-dashed p-6 text-center text-sm text-muted-foreground"
-          data-testid="billing-orders"
-        >
-          {t('billing.orders.empty')}
-        </p>
-      ) : (
-        <TableRegion labelledBy={headingId} testId="billing-orders">
-          <table className="w-full min-w-[40rem] text-left text-sm">
-            <thead className="bg-muted">
-              <tr>
-                <th scope="col" className="p-3 font-medium">
-                  {t('billing.orders.date')}
-                </th>
-                <th scope="col" className="p-3 font-medium">
-                  {t('billing.orders.item')}
-                </th>
-                <th scope="col" className="p-3 text-right font-medium">
-                  {t('billing.orders.credits')}
-                </th>
-                <th scope="col" className="p-3 font-medium">
-                  {t('billing.orders.status')}
-                </th>
-                <th scope="col" className="p-3 text-right font-medium">
-                  {t('billing.orders.amount')}
-                </th>
-                <th scope="col" className="p-3 font-medium">
-                  {t('billing.orders.receipt')}
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {orders.map((order) => (
-                <tr key={order.id} className="border-t" data-order={order.id} data-status={order.status}>
-                  <td className={cn(cell, 'whitespace-nowrap')}>
-                    <time dateTime={order.createdAt}>{formatMoment(locale, order.createdAt)}</time>
-                  </td>
-                  <td className={cell}>
-                    {itemName(t, locale, order, findItem(catalog, order.kind, order.itemId))}
-                  </td>
-                  <td className={cn(cell, 'text-right whitespace-nowrap tabular-nums')}>
-                    {creditsText(t, locale, order.credits)}
-                    {order.creditsClawedBack > 0 ? (
-                      <span className="block text-xs text-destructive">
-                        {t('billing.orders.clawedBack', {
-                          credits: creditsText(t, locale, order.creditsClawedBack),
-                        })}
-                      </span>
-                    ) : null}
-                  </td>
-                  <td className={cell}>
-                    <StatusPill tone={orderTones[order.status]}>
-                      {t(`billing.orderStatus.${order.status}`)}
-                    </StatusPill>
-                  </td>
-                  <td className={cn(cell, 'text-right whitespace-nowrap tabular-nums')}>
-                    {order.amount !== null && order.currency
-                      ? formatMoney(locale, order.amount, order.currency)
-                      : '—'}
-                  </td>
-                  <td className={cell}>
-                    {order.receiptPath ? (
-                      <a href={order.receiptPath} target="_blank" rel="noopener" className={linkClass}>
-                        {t('billing.orders.viewReceipt')}
-                        <NewTabHint />
-                      </a>
-                    ) : (
-                      <span className="text-muted-foreground">—</span>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableRegion>
-      )}
-    </section>
+    <TableSection
+      id="billing-orders-heading"
+      heading={t('billing.orders.heading')}
+      empty={orders.length === 0 ? t('billing.orders.empty') : null}
+      testId="billing-orders"
+      minWidth="min-w-[40rem]"
+      columns={[
+        { label: t('billing.orders.date') },
+        { label: t('billing.orders.item') },
+        { label: t('billing.orders.credits'), end: true },
+        { label: t('billing.orders.status') },
+        { label: t('billing.orders.amount'), end: true },
+        { label: t('billing.orders.receipt') },
+      ]}
+    >
+      {orders.map((order) => (
+        <tr key={order.id} className="border-t" data-order={order.id} data-status={order.status}>
+          <td className={cn(cell, 'whitespace-nowrap')}>
+            <time dateTime={order.createdAt}>{formatMoment(locale, order.createdAt)}</time>
+          </td>
+          <td className={cell}>{itemName(t, locale, order, findItem(catalog, order.kind, order.itemId))}</td>
+          <td className={cn(cell, 'text-right whitespace-nowrap tabular-nums')}>
+            {creditsText(t, locale, order.credits)}
+            {order.creditsClawedBack > 0 ? (
+              <span className="block text-xs text-destructive">
+                {t('billing.orders.clawedBack', {
+                  credits: creditsText(t, locale, order.creditsClawedBack),
+                })}
+              </span>
+            ) : null}
+          </td>
+          <td className={cell}>
+            <StatusPill tone={orderTones[order.status]}>
+              {t(`billing.orderStatus.${order.status}`)}
+            </StatusPill>
+          </td>
+          <td className={cn(cell, 'text-right whitespace-nowrap tabular-nums')}>
+            {order.amount !== null && order.currency
+              ? formatMoney(locale, order.amount, order.currency)
+              : '—'}
+          </td>
+          <td className={cell}>
+            {order.receiptPath ? (
+              <a href={order.receiptPath} target="_blank" rel="noopener" className={linkClass}>
+                {t('billing.orders.viewReceipt')}
+                <NewTabHint />
+              </a>
+            ) : (
+              <span className="text-muted-foreground">—</span>
+            )}
+          </td>
+        </tr>
+      ))}
+    </TableSection>
   );
 }
 
 export function InvoicesTable({ invoices }: { invoices: readonly BillingInvoiceView[] }) {
   const { t, locale } = useI18n();
-  const headingId = 'billing-invoices-heading';
   return (
-    <section aria-labelledby={headingId} className="mt-10">
-      <h2 id={headingId} className="text-lg font-semibold">
-        {t('billing.invoices.heading')}
-      </h2>
-      {invoices.length === 0 ? (
-        <p
-          className="mt-3 rounded-lg border border-dashed p-6 text-center text-sm text-muted-foreground"
-          data-testid="billing-invoices"
-        >
-          {t('billing.invoices.empty')}
-        </p>
-      ) : (
-        <TableRegion labelledBy={headingId} testId="billing-invoices">
-          <table className="w-full min-w-[44rem] text-left text-sm">
-            <thead className="bg-muted">
-              <tr>
-                <th scope="col" className="p-3 font-medium">
-                  {t('billing.invoices.date')}
-                </th>
-                <th scope="col" className="p-3 font-medium">
-                  {t('billing.invoices.period')}
-                </th>
-                <th scope="col" className="p-3 text-right font-medium">
-                  {t('billing.invoices.amount')}
-                </th>
-                <th scope="col" className="p-3 text-right font-medium">
-                  {t('billing.invoices.credits')}
-                </th>
-                <th scope="col" className="p-3 font-medium">
-                  {t('billing.invoices.status')}
-                </th>
-                <th scope="col" className="p-3 font-medium">
-                  {t('billing.invoices.invoice')}
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {invoices.map((invoice) => (
-                <tr
-                  key={invoice.id}
-                  className="border-t"
-                  data-invoice={invoice.id}
-                  data-status={invoice.status}
-                >
-                  <td className={cn(cell, 'whitespace-nowrap')}>
-                    <time dateTime={invoice.createdAt}>{formatDay(locale, invoice.createdAt)}</time>
-                  </td>
-                  <td className={cell}>
-                    {formatPeriod(locale, invoice.periodStart, invoice.periodEnd) || '—'}
-                  </td>
-                  <td className={cn(cell, 'text-right whitespace-nowrap tabular-nums')}>
-                    {formatMoney(locale, invoice.amountPaid, invoice.currency)}
-                  </td>
-                  <td className={cn(cell, 'text-right whitespace-nowrap tabular-nums')}>
-                    {creditsText(t, locale, invoice.creditsGranted)}
-                  </td>
-                  <td className={cell}>
-                    <StatusPill tone={invoiceTone(invoice.status)}>
-                      {invoiceStatusName(t, invoice.status)}
-                    </StatusPill>
-                  </td>
-                  <td className={cell}>
-                    {invoice.hostedInvoiceUrl ? (
-                      <a
-                        href={invoice.hostedInvoiceUrl}
-                        target="_blank"
-                        rel="noopener noreferrer"
-                        className={linkClass}
-                      >
-                        {t('billing.invoices.view')}
-                        <NewTabHint />
-                      </a>
-                    ) : (
-                      <span className="text-muted-foreground">—</span>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableRegion>
-      )}
-    </section>
+    <TableSection
+      id="billing-invoices-heading"
+      heading={t('billing.invoices.heading')}
+      empty={invoices.length === 0 ? t('billing.invoices.empty') : null}
+      testId="billing-invoices"
+      minWidth="min-w-[44rem]"
+      columns={[
+        { label: t('billing.invoices.date') },
+        { label: t('billing.invoices.period') },
+        { label: t('billing.invoices.amount'), end: true },
+        { label: t('billing.invoices.credits'), end: true },
+        { label: t('billing.invoices.status') },
+        { label: t('billing.invoices.invoice') },
+      ]}
+    >
+      {invoices.map((invoice) => (
+        <tr key={invoice.id} className="border-t" data-invoice={invoice.id} data-status={invoice.status}>
+          <td className={cn(cell, 'whitespace-nowrap')}>
+            <time dateTime={invoice.createdAt}>{formatDay(locale, invoice.createdAt)}</time>
+          </td>
+          <td className={cell}>{formatPeriod(locale, invoice.periodStart, invoice.periodEnd) || '—'}</td>
+          <td className={cn(cell, 'text-right whitespace-nowrap tabular-nums')}>
+            {formatMoney(locale, invoice.amountPaid, invoice.currency)}
+          </td>
+          <td className={cn(cell, 'text-right whitespace-nowrap tabular-nums')}>
+            {creditsText(t, locale, invoice.creditsGranted)}
+          </td>
+          <td className={cell}>
+            <StatusPill tone={invoiceTone(invoice.status)}>{invoiceStatusName(t, invoice.status)}</StatusPill>
+          </td>
+          <td className={cell}>
+            {invoice.hostedInvoiceUrl ? (
+              <a
+                href={invoice.hostedInvoiceUrl}
+                target="_blank"
+                rel="noopener noreferrer"
+                className={linkClass}
+              >
+                {t('billing.invoices.view')}
+                <NewTabHint />
+              </a>
+            ) : (
+              <span className="text-muted-foreground">—</span>
+            )}
+          </td>
+        </tr>
+      ))}
+    </TableSection>
   );
 }
