@@ -199,7 +199,7 @@ describe.skipIf(skip !== undefined)('S9: clock skew of the web process', () => {
     figures.offsets = perOffset;
     await recordOutcome(
       {
-        test: 's9-clock-skew',
+        test: 'S9-clock-skew',
         mode: 'S',
         parameters: {
           offsets: OFFSETS.map((o) => o.faketime),
@@ -329,7 +329,7 @@ describe.skipIf(skip !== undefined)('S9: clock skew of the web process', () => {
       try {
         await recordOutcome(
           {
-            test: 's9-clock-skew-db',
+            test: 'S9-clock-skew-db',
             mode: 'S',
             parameters: {
               faketime: '+6m',

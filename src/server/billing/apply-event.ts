@@ -25,25 +25,9 @@ import type { BillingDeps } from './deps';
 import { applyInvoiceFailed, applyInvoicePaid } from './invoices';
 import { applied, flagged, idOf, ignored, type ApplyOutcome } from './outcome';
 import { applyCheckoutSession, isCheckoutEvent } from './packs';
+import { isHandledEventType } from './event-types';
 import { enqueueStripeEvent } from './queue';
 import { subscriptionIdOf, syncSubscription } from './subscriptions';
-
-/** The event types the platform acts on; every other type is stored and ignored. */
-export const handledEventTypes = [
-  'checkout.session.completed',
-  'checkout.session.async_payment_succeeded',
-  'checkout.session.async_payment_failed',
-  'checkout.session.expired',
-  'invoice.paid',
-  'invoice.payment_failed',
-  'customer.subscription.created',
-  'customer.subscription.updated',
-  'customer.subscription.deleted',
-  'charge.refunded',
-  'charge.dispute.created',
-] as const;
-
-const handled = new Set<string>(handledEventTypes);
 
 /**
  * Puts the events that wait for this payment (a refund or dispute seen
@@ -73,7 +57,7 @@ interface Prefetched {
 }
 
 async function prefetch(deps: BillingDeps, event: Stripe.Event): Promise<Prefetched> {
-  if (!handled.has(event.type) || !deps.stripe) return {};
+  if (!isHandledEventType(event.type) || !deps.stripe) return {};
   const subscriptionId = subscriptionIdOf(event);
   if (!subscriptionId) return {};
   const fetchedAt = deps.now();
@@ -95,7 +79,7 @@ async function effect(
   event: Stripe.Event,
   fetched: Prefetched,
 ): Promise<ApplyOutcome> {
-  if (!handled.has(event.type)) return ignored(`${event.type} is not acted on`);
+  if (!isHandledEventType(event.type)) return ignored(`${event.type} is not acted on`);
   const object = event.data.object as unknown as Record<string, unknown>;
   if (isCheckoutEvent(event.type)) {
     const session = object as unknown as Stripe.Checkout.Session;

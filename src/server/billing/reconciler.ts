@@ -22,7 +22,7 @@
 import { and, eq, gte, inArray, lt } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { billingOrders, stripeEvents } from '../db/schema';
-import { handledEventTypes } from './apply-event';
+import { handledEventTypes } from './event-types';
 import { requireStripe } from './checkout';
 import type { BillingDeps } from './deps';
 import { enqueueStripeEvent } from './queue';

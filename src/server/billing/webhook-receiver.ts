@@ -16,6 +16,7 @@ import type Stripe from 'stripe';
 import { stripeEvents } from '../db/schema';
 import { AppError } from '../errors';
 import type { BillingDeps } from './deps';
+import { isHandledEventType } from './event-types';
 import { idOf } from './outcome';
 import { enqueueStripeEvent } from './queue';
 import { requireStripe } from './checkout';
@@ -61,12 +62,18 @@ export function verifyStripeEvent(
   }
 }
 
-/** Stores a verified (or reconciler-found) event and its job in one transaction. */
+/**
+ * Stores a verified (or reconciler-found) event and its job in one
+ * transaction. An event of a type the platform does not act on is stored as
+ * `ignored` at once, with no job: most of what Stripe sends about a payment
+ * (payment_intent.*, charge.succeeded, customer.*) is only a record.
+ */
 export async function storeStripeEvent(
-  deps: Pick<BillingDeps, 'db' | 'boss'>,
+  deps: Pick<BillingDeps, 'db' | 'boss' | 'now'>,
   event: Stripe.Event,
   source: 'webhook' | 'reconciler',
 ): Promise<boolean> {
+  const acted = isHandledEventType(event.type);
   return deps.db.transaction(async (tx) => {
     const [inserted] = await tx
       .insert(stripeEvents)
@@ -78,11 +85,14 @@ export async function storeStripeEvent(
         payload: event,
         objectId: idOf((event.data.object as { id?: unknown }).id),
         source,
+        ...(acted
+          ? {}
+          : { status: 'ignored' as const, note: `${event.type} is not acted on`, appliedAt: deps.now() }),
       })
       .onConflictDoNothing({ target: stripeEvents.id })
       .returning({ id: stripeEvents.id });
     if (!inserted) return false;
-    await enqueueStripeEvent(deps.boss, tx, event.id);
+    if (acted) await enqueueStripeEvent(deps.boss, tx, event.id);
     return true;
   });
 }

@@ -122,7 +122,7 @@ it(
   async () => {
     const seed = reliabilitySeed();
     await recorded(
-      's6-ack-latency',
+      'S6-ack-latency',
       {
         driver: h.t.database.driver,
         seed,

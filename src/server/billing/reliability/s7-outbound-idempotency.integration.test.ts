@@ -54,7 +54,7 @@ function eventsAbout(id: string, type: string, from: number): StripeObject[] {
 
 it('S7: a POST whose answer is lost is retried with the same key and takes effect once', async () => {
   await recorded(
-    's7-outbound-idempotency',
+    'S7-outbound-idempotency',
     {
       driver: h.t.database.driver,
       seed: 0,
