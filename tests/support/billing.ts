@@ -52,6 +52,8 @@ export async function createBillingHarness(
       STRIPE_API_BASE: fake.origin,
       STRIPE_RECONCILE_INTERVAL_MINUTES: '0',
       STARTER_CREDITS: '0',
+      // Billing tests sign many members up from one address.
+      RATE_LIMIT_SIGN_UP_PER_HOUR: '10000',
       ...stripeFakePriceEnv,
       ...options.env,
     },

@@ -76,6 +76,23 @@ describe('checkout input', () => {
     expect(orders[0]!.n).toBe(0);
   });
 
+  it('lets a member start 30 checkouts an hour, then answers 429', async () => {
+    const member = await h.member();
+    const answers = [];
+    for (let i = 0; i < 31; i++) {
+      answers.push(
+        (
+          await h.t.request('/api/billing/checkout', {
+            json: { itemId: 'pack_100', lang: 'en' },
+            ...as(member.cookie),
+          })
+        ).status,
+      );
+    }
+    expect(answers.slice(0, 30).every((status) => status === 200)).toBe(true);
+    expect(answers[30]).toBe(429);
+  });
+
   it('asks for a session', async () => {
     const response = await h.t.request('/api/billing/checkout', { json: { itemId: 'pack_100' } });
     expect(response.status).toBe(401);

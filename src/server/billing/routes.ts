@@ -19,6 +19,7 @@ import { isAppError } from '../errors';
 import { requestLog } from '../http/request-log';
 import type { AppDeps, AppEnv } from '../http/context';
 import { parseJsonBody } from '../http/errors';
+import { enforceRateLimit, type RateLimitRule } from '../http/rate-limit';
 import {
   billingOverview,
   catalogView,
@@ -29,6 +30,13 @@ import {
 } from './account';
 import { startCheckout } from './checkout';
 import { receiveStripeWebhook } from './webhook-receiver';
+
+/**
+ * Checkouts one member may start per hour: each creates an order and a
+ * Stripe session (an API call on the operator's account), and nobody buys
+ * thirty times an hour.
+ */
+const checkoutRule: RateLimitRule = { name: 'checkout:user', max: 30, windowSeconds: 3600 };
 
 const lang = z
   .string()
@@ -52,6 +60,7 @@ export function billingRoutes(deps: AppDeps) {
   app.post('/checkout', async (c) => {
     const user = await requireUser(deps, c);
     const body = await parseJsonBody(c, checkoutBody);
+    await enforceRateLimit(deps.database.db, checkoutRule, user.id, deps.now());
     return c.json(await startCheckout(billing, { userId: user.id, itemId: body.itemId, lang: body.lang }));
   });
 

@@ -53,7 +53,8 @@ const RATE = 50;
 const CONNECTIONS = 25;
 /** Packs bought before the run; each gives 3 events, one of which grants 100 credits. */
 const PURCHASES = DEEP ? 300 : 150;
-const MEMBERS = 4;
+// At most 25 checkouts each: a member may start 30 an hour (billing/routes.ts).
+const MEMBERS = DEEP ? 12 : 6;
 const PACK_CREDITS = 100;
 /** More events than the run can send (autocannon's last second may overshoot). */
 const PREPARED = RATE * (SECONDS + 3);
