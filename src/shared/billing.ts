@@ -133,3 +133,15 @@ export interface OrderStatusResponse {
   /** For plans: the subscription the order started, once known. */
   subscription: BillingSubscriptionView | null;
 }
+
+/** GET /api/admin/billing/events: a Stripe event an admin should look at (decision 020). */
+export interface AdminStripeEvent {
+  id: string;
+  type: string;
+  status: 'received' | 'applied' | 'ignored' | 'flagged' | 'deferred';
+  note: string | null;
+  source: 'webhook' | 'reconciler';
+  objectId: string | null;
+  createdAt: string;
+  receivedAt: string;
+}

@@ -239,6 +239,21 @@ describe('admin pages', () => {
       expect(await audit.innerText()).not.toContain(KEY);
       expect(await audit.innerText()).not.toContain(WRONG_KEY);
 
+      // Above the log, the Stripe events that need an admin, by status.
+      const stripeEvents = page.getByTestId('stripe-events');
+      expect(await stripeEvents.getByRole('heading').first().innerText()).toBe(
+        t('en', 'admin.stripeEvents.heading'),
+      );
+      const waiting = stripeEvents.getByRole('button', {
+        name: t('en', 'admin.stripeEvents.status.deferred'),
+      });
+      await waiting.click();
+      expect(await waiting.getAttribute('aria-pressed')).toBe('true');
+      await stripeEvents
+        .getByText(t('en', 'admin.stripeEvents.empty'))
+        .or(stripeEvents.getByTestId('stripe-events-list'))
+        .waitFor();
+
       // Switched off in the editor, the model is gone for members at once.
       await nav.getByRole('link', { name: t('en', 'admin.nav.models') }).click();
       await page.waitForURL(url('/en/admin/models'));

@@ -8,18 +8,8 @@
  */
 import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { stripeEvents, type StripeEventStatus } from '../db/schema';
-
-export interface AdminStripeEvent {
-  id: string;
-  type: string;
-  status: StripeEventStatus;
-  note: string | null;
-  source: 'webhook' | 'reconciler';
-  objectId: string | null;
-  createdAt: string;
-  receivedAt: string;
-}
+import { stripeEvents } from '../db/schema';
+import type { AdminStripeEvent } from '../../shared/billing';
 
 export const attentionStatuses = ['flagged', 'deferred', 'received'] as const;
 

@@ -2,13 +2,15 @@
  * Admin: the audit log (issue 4, part 9). Newest first, a page at a time
  * ("Load more" follows the API's cursor): when, who, what, on which target,
  * and what changed from what to what. The log never holds a secret; a key
- * appears as its hint.
+ * appears as its hint. Above it, the Stripe events that need an admin
+ * (components/admin/stripe-events.tsx).
  */
 import { useCallback } from 'react';
 import type { Route } from './+types/admin-audit';
 import { AdminPage } from '../components/admin/admin-page';
 import { listAudit } from '../components/admin/api';
 import { AuditEntry } from '../components/admin/audit-entry';
+import { StripeEventsPanel } from '../components/admin/stripe-events';
 import { LoadMore } from '../components/generation/load-more';
 import { useCursorList } from '../components/generation/use-cursor-list';
 import { ListSkeleton, LoadFailed } from '../components/ui/load-states';
@@ -27,6 +29,8 @@ export default function AdminAudit() {
 
   return (
     <AdminPage heading={t('admin.audit.heading')} intro={t('admin.audit.intro')}>
+      <StripeEventsPanel />
+      <h2 className="mb-3 text-lg font-semibold">{t('admin.audit.logHeading')}</h2>
       {list.status === 'loading' ? (
         <ListSkeleton
           label={t('admin.loading')}
