@@ -72,7 +72,7 @@ export async function reconcileStripe(
     limit: 100,
   })) {
     result.eventsListed += 1;
-    if (await storeStripeEvent(deps, event, 'reconciler')) result.eventsStored += 1;
+    if ((await storeStripeEvent(deps, event, 'reconciler')) !== 'duplicate') result.eventsStored += 1;
   }
 
   const waiting = await deps.db
@@ -107,7 +107,8 @@ export async function reconcileStripe(
       livemode: session.livemode,
       data: { object: session },
     } as unknown as Stripe.Event;
-    if (await storeStripeEvent(deps, synthetic, 'reconciler')) result.sessionsRecovered += 1;
+    if ((await storeStripeEvent(deps, synthetic, 'reconciler')) !== 'duplicate')
+      result.sessionsRecovered += 1;
   }
 
   const stuck = await deps.db

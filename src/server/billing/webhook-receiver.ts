@@ -72,7 +72,7 @@ export async function storeStripeEvent(
   deps: Pick<BillingDeps, 'db' | 'boss' | 'now'>,
   event: Stripe.Event,
   source: 'webhook' | 'reconciler',
-): Promise<boolean> {
+): Promise<'stored' | 'stored_ignored' | 'duplicate'> {
   const acted = isHandledEventType(event.type);
   return deps.db.transaction(async (tx) => {
     const [inserted] = await tx
@@ -91,9 +91,10 @@ export async function storeStripeEvent(
       })
       .onConflictDoNothing({ target: stripeEvents.id })
       .returning({ id: stripeEvents.id });
-    if (!inserted) return false;
-    if (acted) await enqueueStripeEvent(deps.boss, tx, event.id);
-    return true;
+    if (!inserted) return 'duplicate';
+    if (!acted) return 'stored_ignored';
+    await enqueueStripeEvent(deps.boss, tx, event.id);
+    return 'stored';
   });
 }
 
@@ -108,6 +109,7 @@ export async function receiveStripeWebhook(
     throw new AppError('validation_failed', { detail: 'not a Stripe event' });
   }
   const stored = await storeStripeEvent(deps, event, 'webhook');
-  if (stored) deps.wakeEventWorker();
-  return { stored: true, duplicate: !stored, eventId: event.id };
+  // Only a job needs a worker woken; an ignored event is done once stored.
+  if (stored === 'stored') deps.wakeEventWorker();
+  return { stored: true, duplicate: stored === 'duplicate', eventId: event.id };
 }

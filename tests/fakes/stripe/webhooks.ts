@@ -7,6 +7,7 @@
  * non-2xx answer, and forged (wrong secret) or stale signatures.
  */
 import { createHmac } from 'node:crypto';
+import { createRandom } from '../../../src/server/providers/local/random';
 
 export type SignatureTamper = 'wrong_secret' | 'stale_timestamp' | 'future_timestamp';
 
@@ -37,16 +38,10 @@ export interface ReleaseOptions {
   concurrency?: number;
 }
 
-/** Mulberry32: small, fast and the same sequence for the same seed on every run. */
+/** The same sequence for the same seed on every run: the platform's own mulberry32 (providers/local/random.ts). */
 export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = createRandom(seed);
+  return () => random.next();
 }
 
 export function shuffle<T>(items: readonly T[], seed: number): T[] {
