@@ -32,6 +32,15 @@ export const PASSWORD_MIN_LENGTH = 8;
 /** Long passphrases are welcome; the cap bounds hashing work per request. */
 export const PASSWORD_MAX_LENGTH = 128;
 
+/**
+ * How old the idle window may get before a request slides it: 1/24 of it
+ * (7 h for 7 days), so a busy member does not cause a session write on every
+ * request. Shared with get-session.ts, which leaves the slide to Better Auth.
+ */
+export function sessionUpdateAgeSeconds(idleSeconds: number): number {
+  return Math.max(60, Math.floor(idleSeconds / 24));
+}
+
 export function createAuth(options: { config: Config; db: Db; logger: Logger }) {
   const { config, db, logger } = options;
   const secure = config.secureCookies;
@@ -66,9 +75,7 @@ export function createAuth(options: { config: Config; db: Db; logger: Logger }) 
     },
     session: {
       expiresIn: idle,
-      // Slide the idle window at most every 1/24 of it (7 h for 7 days), so a
-      // busy member does not cause a session write on every request.
-      updateAge: Math.max(60, Math.floor(idle / 24)),
+      updateAge: sessionUpdateAgeSeconds(idle),
       cookieCache: { enabled: false },
     },
     // Every new member gets a credit account and the starter credits

@@ -9,6 +9,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   boolean,
   check,
   index,
@@ -124,6 +125,22 @@ export const catalogSeedEntries = pgTable('catalog_seed_entries', {
   key: text('key').primaryKey(),
   seededAt: timestamp('seeded_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
 });
+
+/**
+ * One row whose version a trigger moves in the transaction of every change to
+ * providers, models or model_routes (migration 0009), so each process keeps
+ * the parsed catalog in memory and knows from one primary-key read whether it
+ * is still current (catalog/list-models.ts). The new version becomes visible
+ * with the change's commit, never before it.
+ */
+export const catalogVersion = pgTable(
+  'catalog_version',
+  {
+    id: integer('id').primaryKey().default(1),
+    version: bigint('version', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [check('catalog_version_single_row', sql`${t.id} = 1`)],
+);
 
 export type ProviderRow = typeof providers.$inferSelect;
 export type ProviderCredentialRow = typeof providerCredentials.$inferSelect;
