@@ -47,6 +47,19 @@ describe('startServer', () => {
     expect(ready.status).toBe(200);
     expect(JSON.parse(ready.body)).toMatchObject({ status: 'ready', database: 'ok' });
 
+    // The liveness probe is answered before Hono, exactly as the app's own route answers it.
+    const probe = await fetch(`${running.url}/healthz`);
+    const viaApp = await fetch(`${running.url}/healthz?via=app`);
+    expect(probe.status).toBe(200);
+    expect(await probe.text()).toBe(await viaApp.text());
+    const headers = (r: Response) =>
+      [...r.headers].filter(([name]) => !['date', 'keep-alive', 'connection'].includes(name));
+    expect(headers(probe)).toEqual(headers(viaApp));
+    expect(probe.headers.get('x-content-type-options')).toBe('nosniff');
+    const head = await fetch(`${running.url}/healthz`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+
     // A sign-up hashes a password (tens of milliseconds): still running when the drain starts.
     const inFlight = fetch(`${running.url}/api/auth/sign-up/email`, {
       method: 'POST',
