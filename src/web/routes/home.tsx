@@ -119,15 +119,10 @@ export default function Home() {
         <SectionHeading id="how-it-works" title={t('home.how.title')} intro={t('home.how.intro')} />
         <ol className="mt-10 grid gap-6 md:grid-cols-3">
           {steps.map((step, index) => (
-            <li key={step} className="relative rounded-lg border bg-card p-6">
-              <span
-                aria-hidden="true"
-                className="flex size-9 items-center justify-center rounded-full bg-primary text-sm font-semibold text-primary-foreground"
-              >
-                {index + 1}
-              </span>
-              <h3 className="mt-4 text-lg font-semibold">{t(`home.how.${step}.title`)}</h3>
-              <p className="mt-2 text-muted-foreground">{t(`home.how.${step}.body`)}</p>
+            <li key={step} className="step">
+              <span aria-hidden="true">{index + 1}</span>
+              <h3>{t(`home.how.${step}.title`)}</h3>
+              <p>{t(`home.how.${step}.body`)}</p>
             </li>
           ))}
         </ol>
@@ -143,11 +138,9 @@ export default function Home() {
           <ul className="mt-10 grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
             {features.map((id) => (
               <li key={id} className="tile">
-                <span className="tile-icon">
-                  <span aria-hidden="true" className={`feature-icon feature-icon-${id}`} />
-                </span>
-                <h3 className="mt-4 font-semibold">{t(`home.features.${id}.title`)}</h3>
-                <p className="tile-text mt-2">{t(`home.features.${id}.body`)}</p>
+                <span aria-hidden="true" className={`tile-icon feature-icon-${id}`} />
+                <h3>{t(`home.features.${id}.title`)}</h3>
+                <p>{t(`home.features.${id}.body`)}</p>
               </li>
             ))}
           </ul>
@@ -156,7 +149,7 @@ export default function Home() {
 
       <section aria-labelledby="gallery-title" className="section">
         <SectionHeading id="gallery-title" title={t('home.gallery.title')} intro={t('home.gallery.intro')} />
-        <ul className="mt-10 grid grid-cols-2 gap-3 sm:gap-4 md:grid-cols-3 lg:grid-cols-5">
+        <ul className="gallery mt-10 grid grid-cols-2 gap-3 sm:gap-4 md:grid-cols-3 lg:grid-cols-5">
           {gallery.map((name) => (
             <li key={name}>
               <figure>
@@ -167,11 +160,8 @@ export default function Home() {
                   height={512}
                   loading="lazy"
                   decoding="async"
-                  className="thumb rounded-lg border"
                 />
-                <figcaption className="mt-2 text-sm font-medium">
-                  {t(`home.gallery.${name}.title`)}
-                </figcaption>
+                <figcaption>{t(`home.gallery.${name}.title`)}</figcaption>
               </figure>
             </li>
           ))}
@@ -193,8 +183,8 @@ export default function Home() {
           <ul className="grid gap-4 lg:col-span-3">
             {operatorPoints.map((point) => (
               <li key={point} className="tile">
-                <h3 className="font-semibold">{t(`home.operators.${point}.title`)}</h3>
-                <p className="tile-text mt-1.5">{t(`home.operators.${point}.body`)}</p>
+                <h3>{t(`home.operators.${point}.title`)}</h3>
+                <p>{t(`home.operators.${point}.body`)}</p>
               </li>
             ))}
           </ul>

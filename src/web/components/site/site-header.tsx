@@ -67,7 +67,7 @@ export function SiteHeader({ user }: { user: HeaderUser | null }) {
     if (!signedIn) resetCreditBalance();
   }, [signedIn]);
   const navLink = (path: string) => ({
-    className: cn('rounded-md px-3 py-2 text-sm hover:bg-accent', pathname === path && 'font-semibold'),
+    className: cn('nav-link', pathname === path && 'font-semibold'),
     'aria-current': pathname === path ? ('page' as const) : undefined,
   });
   return (
@@ -78,10 +78,7 @@ export function SiteHeader({ user }: { user: HeaderUser | null }) {
           className="mr-2 flex items-center gap-2 font-semibold"
           aria-label={t('site.homeLink')}
         >
-          <span
-            aria-hidden
-            className="inline-block size-7 rounded-md bg-gradient-to-br from-fuchsia-500 via-indigo-500 to-sky-400"
-          />
+          <span aria-hidden className="logo-mark" />
           <span className="hidden sm:inline">{t('site.name')}</span>
         </AppLink>
         <nav aria-label={t('nav.main')} className="hidden items-center md:flex">
@@ -132,7 +129,7 @@ export function LanguageSwitcher() {
         <GlobeIcon />
         <span className="hidden sm:inline">{languageNames[locale]}</span>
       </summary>
-      <ul className="absolute right-0 z-50 mt-1 min-w-36 rounded-md border bg-card p-1 shadow-md">
+      <ul className="menu min-w-36">
         {locales.map((target) => (
           <li key={target}>
             <AppLink
@@ -140,10 +137,7 @@ export function LanguageSwitcher() {
               hrefLang={target}
               lang={target}
               aria-current={target === locale ? 'true' : undefined}
-              className={cn(
-                'block rounded px-3 py-2 text-sm hover:bg-accent',
-                target === locale && 'font-semibold',
-              )}
+              className={cn('menu-item', target === locale && 'font-semibold')}
               onClick={(event) => event.currentTarget.closest('details')?.removeAttribute('open')}
             >
               {languageNames[target]}
@@ -205,23 +199,15 @@ function AccountMenu({ user }: { user: HeaderUser }) {
         </span>
         <span className="hidden max-w-32 truncate sm:inline">{user.name}</span>
       </summary>
-      <div className="absolute right-0 z-50 mt-1 w-56 rounded-md border bg-card p-1 shadow-md">
+      <div className="menu w-56">
         <p className="truncate px-3 py-2 text-xs text-muted-foreground">{user.email}</p>
         {(['dashboard', 'generate', 'compare', 'history', 'credits', 'billing'] as const).map((page) => (
-          <AppLink
-            key={page}
-            to={localePath(`/${page}`)}
-            className="block rounded px-3 py-2 text-sm hover:bg-accent"
-          >
+          <AppLink key={page} to={localePath(`/${page}`)} className="menu-item">
             {t(`nav.${page}`)}
           </AppLink>
         ))}
         {user.role === 'admin' ? (
-          <AppLink
-            to={localePath('/admin')}
-            className="block rounded px-3 py-2 text-sm hover:bg-accent"
-            data-testid="admin-link"
-          >
+          <AppLink to={localePath('/admin')} className="menu-item" data-testid="admin-link">
             {t('nav.admin')}
           </AppLink>
         ) : null}
@@ -231,12 +217,7 @@ function AccountMenu({ user }: { user: HeaderUser }) {
             signOut();
           }}
         >
-          <button
-            type="submit"
-            disabled={busy}
-            className="block w-full rounded px-3 py-2 text-left text-sm hover:bg-accent"
-            data-testid="sign-out"
-          >
+          <button type="submit" disabled={busy} className="menu-item w-full text-left" data-testid="sign-out">
             {t('nav.signOut')}
           </button>
         </Form>
