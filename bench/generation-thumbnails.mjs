@@ -38,7 +38,7 @@ export async function thumbnailPhase({ makeThumbnail, processImage, renderLocalI
   const rawSameEncoder = (input) =>
     sharp(input)
       .resize(512, 512, { fit: 'inside', withoutEnlargement: true })
-      .webp({ quality: 80, effort: 2 })
+      .webp({ quality: 80, effort: 1 })
       .toBuffer();
   const variants = {
     platform: (input) => makeThumbnail(input),
