@@ -13,7 +13,6 @@ import {
 import { switchLocalePath, useI18n, useLocalePath } from '../../lib/i18n';
 import { useTheme } from '../../lib/theme';
 import { buttonClasses } from '../ui/button';
-import { GlobeIcon, MonitorIcon, MoonIcon, SunIcon } from '../ui/icons';
 
 export interface HeaderUser {
   name: string;
@@ -126,7 +125,7 @@ export function LanguageSwitcher() {
         aria-label={t('nav.language')}
         data-testid="language-switcher"
       >
-        <GlobeIcon />
+        <span aria-hidden="true" className="line-icon line-icon-globe" />
         <span className="hidden sm:inline">{languageNames[locale]}</span>
       </summary>
       <ul className="menu min-w-36">
@@ -149,13 +148,12 @@ export function LanguageSwitcher() {
   );
 }
 
-const themeIcons: Record<Theme, typeof SunIcon> = { system: MonitorIcon, light: SunIcon, dark: MoonIcon };
+const themeIcons: Record<Theme, string> = { system: 'monitor', light: 'sun', dark: 'moon' };
 
 export function ThemeToggle() {
   const { theme, setTheme } = useTheme();
   const { t } = useI18n();
   const next = themes[(themes.indexOf(theme) + 1) % themes.length] ?? 'system';
-  const ThemeIcon = themeIcons[theme];
   return (
     <button
       type="button"
@@ -166,7 +164,7 @@ export function ThemeToggle() {
       data-testid="theme-toggle"
       data-theme-current={theme}
     >
-      <ThemeIcon />
+      <span aria-hidden="true" className={`line-icon line-icon-${themeIcons[theme]}`} />
     </button>
   );
 }
