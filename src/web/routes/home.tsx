@@ -83,28 +83,16 @@ export default function Home() {
               <p className="mt-2 rounded-md border bg-background px-3 py-2 text-sm">
                 {t('home.hero.mock.prompt')}
               </p>
-              <div className="mt-4 grid grid-cols-3 gap-2 sm:gap-3">
+              <div className="hero-shots mt-4 grid grid-cols-3 gap-2 sm:gap-3">
                 {heroImages.map((name, index) => (
                   <div key={name}>
                     <img src={`/examples/${name}.svg`} alt="" width={512} height={512} className="thumb" />
-                    <p className="mt-1.5 truncate text-center text-xs text-muted-foreground">
-                      {heroModels[index]}
-                    </p>
+                    <p>{heroModels[index]}</p>
                   </div>
                 ))}
               </div>
               <p className="mt-4 flex items-center gap-2 text-sm text-success">
-                <svg
-                  viewBox="0 0 24 24"
-                  className="size-4"
-                  fill="none"
-                  stroke="currentColor"
-                  strokeWidth="2"
-                  strokeLinecap="round"
-                  strokeLinejoin="round"
-                >
-                  <path d="m5 12.5 4.5 4.5L19 7.5" />
-                </svg>
+                <span aria-hidden="true" className="line-icon line-icon-check size-4" />
                 {t('home.hero.mock.status')}
               </p>
             </Card>
