@@ -399,6 +399,13 @@ describe('Replicate adapter: webhooks and waiting', () => {
 });
 
 describe('Replicate adapter: failures', () => {
+  /*
+   * Faults meant for the create are queued for its path alone: a poll that an
+   * earlier test aborted may still reach the fake after this test queued its
+   * fault, and would otherwise take it (a flake CI saw once).
+   */
+  const createPath = () =>
+    `${new URL(fake.baseUrl).pathname}/models/black-forest-labs/flux-schnell/predictions`;
   const cases: [FaultKind, ProviderErrorCode, string?][] = [
     ['unauthorized', 'auth'],
     ['rate_limited', 'rate_limited'],
@@ -414,7 +421,7 @@ describe('Replicate adapter: failures', () => {
     ['bad_image', 'provider_error'],
   ];
   it.each(cases)('%s (%s) on create → %s', async (kind, code, variant) => {
-    fake.fail({ kind, ...(variant ? { variant } : {}) });
+    fake.fail({ kind, path: createPath(), ...(variant ? { variant } : {}) });
     const error = await providerFailure(run());
     expect(error.code).toBe(code);
     expect(error.providerId).toBe('replicate');
@@ -422,7 +429,7 @@ describe('Replicate adapter: failures', () => {
   });
 
   it('reads a throttled answer’s wait from its body when the header is missing', async () => {
-    fake.fail({ kind: 'rate_limited', variant: 'body' });
+    fake.fail({ kind: 'rate_limited', variant: 'body', path: createPath() });
     expect(await providerFailure(run())).toMatchObject({ code: 'rate_limited', retryAfterMs: 7_000 });
   });
 
