@@ -90,17 +90,17 @@ async function readSession(
   if (expiresAt < now) return 'ask_better_auth'; // it deletes the session
   const idle = deps.config.session.idleSeconds;
   if (expiresAt - idle * 1000 + sessionUpdateAgeSeconds(idle) * 1000 <= now) return 'ask_better_auth'; // it slides the window
-  return {
-    user: {
+  return currentSession(
+    {
       id: row.userId,
       name: row.name,
       email: row.email,
       emailVerified: row.emailVerified,
-      role: row.role === 'admin' ? 'admin' : 'user',
-      locale: row.locale ?? null,
+      role: row.role,
+      locale: row.locale,
     },
-    session: { id: row.sessionId, createdAt: row.createdAt, expiresAt: row.expiresAt },
-  };
+    { id: row.sessionId, createdAt: row.createdAt, expiresAt: row.expiresAt },
+  );
 }
 
 /**
@@ -124,20 +124,27 @@ async function viaBetterAuth(deps: SessionDeps, headers: Headers): Promise<Curre
   const result = await deps.auth.api.getSession({ headers });
   if (!result) return null;
   const { session, user } = result;
-  const extra = user as typeof user & { role?: string; locale?: string | null };
+  return currentSession(user, {
+    id: session.id,
+    createdAt: new Date(session.createdAt),
+    expiresAt: new Date(session.expiresAt),
+  });
+}
+
+/** The member and session as the platform uses them, whichever way they were read. */
+function currentSession(
+  user: Omit<SessionUser, 'role' | 'locale'> & { role?: string | null; locale?: string | null },
+  session: CurrentSession['session'],
+): CurrentSession {
   return {
     user: {
       id: user.id,
       name: user.name,
       email: user.email,
       emailVerified: user.emailVerified,
-      role: extra.role === 'admin' ? 'admin' : 'user',
-      locale: extra.locale ?? null,
+      role: user.role === 'admin' ? 'admin' : 'user',
+      locale: user.locale ?? null,
     },
-    session: {
-      id: session.id,
-      createdAt: new Date(session.createdAt),
-      expiresAt: new Date(session.expiresAt),
-    },
+    session,
   };
 }

@@ -23,7 +23,7 @@ import { sweepOrphans } from '../storage/find-orphans';
 import { knownUploadKeys } from '../uploads/queries';
 import { announce } from './events';
 import { isUuid } from './queries';
-import { fail } from './run-generation';
+import { fail } from './finish-generation';
 import type { GenerationDeps } from './types';
 
 export interface SweepReport {
