@@ -1,11 +1,25 @@
 /**
  * Server rendering. The platform's pages load their data before rendering
- * (no deferred data yet), so the document is rendered whole (onAllReady) and
- * sent as one buffer: one socket write instead of a stream of chunks, which
- * measured ~30 % more pages per second. When a route starts deferring data,
- * switch that route to streaming (onShellReady) here.
+ * (no deferred data yet), so a document is sent whole, as one buffer.
+ *
+ * Two renderers give the same bytes (render-paths.process.test.ts compares
+ * them on every kind of page):
+ *
+ * - `renderWhole`, the default. React Router hands the loader data to the
+ *   browser through a stream that `<ServerRouter>` reads while rendering,
+ *   suspending once per chunk. Here the stream is read to its end first and
+ *   the chunks are handed to React Router's own reader (its per-render
+ *   cache), so nothing suspends and the page renders in one synchronous
+ *   pass with `renderToString`. Measured on the sign-in page: ~30 % less CPU
+ *   per page than streaming (decision 024).
+ * - `renderStreaming`: `renderToPipeableStream`, waiting for every boundary
+ *   (onAllReady). Used when the whole render cannot be trusted: the data
+ *   stream or React Router's render state is not where this file expects it
+ *   (a React Router upgrade), the render threw, or a boundary suspended and
+ *   was left to the browser (deferred data, a lazy component). Streaming then
+ *   waits for it, and reports a failure the way React Router expects.
  */
-import { renderToPipeableStream } from 'react-dom/server';
+import { renderToPipeableStream, renderToString } from 'react-dom/server';
 import type { EntryContext, RouterContextProvider } from 'react-router';
 import { ServerRouter } from 'react-router';
 import { bundleByPath } from '../i18n/bundles';
@@ -21,13 +35,87 @@ export { appContext };
 /** Rendering that takes longer than this is aborted (a hung loader must not pin a socket). */
 export const streamTimeout = 10_000;
 
-export default function handleRequest(
+/** React's mark for a boundary it could not render on the server (the browser renders it). */
+const CLIENT_RENDERED_BOUNDARY = '<!--$!';
+/** What the streaming renderer writes before a document whose root is `<html>`. */
+const DOCTYPE = '<!DOCTYPE html>';
+
+export default async function handleRequest(
   request: Request,
   responseStatusCode: number,
   responseHeaders: Headers,
   routerContext: EntryContext,
   loadContext: RouterContextProvider,
-) {
+): Promise<Response> {
+  return (
+    (await renderWhole(request, responseStatusCode, responseHeaders, routerContext, loadContext)) ??
+    renderStreaming(request, responseStatusCode, responseHeaders, routerContext, loadContext)
+  );
+}
+
+/** The one-pass render described above; undefined when the page must be streamed instead. */
+export async function renderWhole(
+  request: Request,
+  responseStatusCode: number,
+  responseHeaders: Headers,
+  routerContext: EntryContext,
+  loadContext: RouterContextProvider,
+): Promise<Response | undefined> {
+  if (!(await readHandoffAhead(routerContext))) return undefined;
+  const nonce = loadContext.get(appContext)?.nonce;
+  let html: string;
+  try {
+    html = renderToString(<ServerRouter context={routerContext} url={request.url} nonce={nonce} />);
+  } catch {
+    return undefined;
+  }
+  if (html.includes(CLIENT_RENDERED_BOUNDARY)) return undefined;
+  responseHeaders.set('content-type', 'text/html; charset=utf-8');
+  const body = html.startsWith('<html') ? DOCTYPE + html : html;
+  return new Response(body, { headers: responseHeaders, status: responseStatusCode });
+}
+
+/**
+ * React Router's handoff reader (`StreamTransfer`) keeps each chunk it has
+ * read in `renderMeta.streamCache[i]`, a promise carrying `result`; a chunk
+ * found there is written without suspending. This fills that cache from the
+ * whole stream. False when the context does not have that shape.
+ */
+async function readHandoffAhead(routerContext: EntryContext): Promise<boolean> {
+  const context = routerContext as EntryContext & {
+    serverHandoffStream?: ReadableStream<Uint8Array>;
+    renderMeta?: { streamCache?: Record<number, unknown> };
+  };
+  const stream = context.serverHandoffStream;
+  const renderMeta = context.renderMeta;
+  if (!stream || !renderMeta || typeof renderMeta !== 'object' || renderMeta.streamCache) return false;
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  const cache: Record<number, Promise<void> & { result?: { done: boolean; value: string } }> = {};
+  try {
+    for (let index = 0; ; index++) {
+      const { done, value } = await reader.read();
+      cache[index] = Object.assign(Promise.resolve(), {
+        result: { done, value: decoder.decode(value, { stream: true }) },
+      });
+      if (done) break;
+    }
+  } finally {
+    // <ServerRouter> takes a reader of its own; it reads nothing once the cache is full.
+    reader.releaseLock();
+  }
+  renderMeta.streamCache = cache;
+  return true;
+}
+
+/** React's streaming renderer, sent once every boundary is ready. */
+export function renderStreaming(
+  request: Request,
+  responseStatusCode: number,
+  responseHeaders: Headers,
+  routerContext: EntryContext,
+  loadContext: RouterContextProvider,
+): Promise<Response> {
   const nonce = loadContext.get(appContext)?.nonce;
   return new Promise<Response>((resolve, reject) => {
     let failed = false;

@@ -1,0 +1,174 @@
+/**
+ * The entry's choice between its two renderers, with React Router's
+ * <ServerRouter> replaced by a small stand-in that reads the data handoff
+ * the way React Router's `StreamTransfer` does (its per-render cache). The
+ * real <ServerRouter> on every kind of page is compared in
+ * tests/process/render-paths.process.test.ts.
+ */
+import { Suspense, use } from 'react';
+import type { EntryContext } from 'react-router';
+import { RouterContextProvider } from 'react-router';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+interface FakeContext {
+  serverHandoffStream?: ReadableStream<Uint8Array>;
+  renderMeta?: { streamCache?: Record<number, Promise<void> & { result?: { value: string } }> };
+  /** What the stand-in page does besides writing the handoff. */
+  page: 'plain' | 'suspends' | 'throws';
+  renders: string[];
+}
+
+const pending = new Map<string, Promise<void>>();
+
+function Handoff({ context }: { context: FakeContext }) {
+  const cache = (context.renderMeta!.streamCache ??= {});
+  if (!cache[0]) {
+    const reader = context.serverHandoffStream!.getReader();
+    cache[0] = Object.assign(
+      reader.read().then((r) => {
+        cache[0]!.result = { value: new TextDecoder().decode(r.value) };
+      }),
+      {},
+    );
+  }
+  if (!cache[0].result) throw cache[0];
+  return <script>{cache[0].result.value}</script>;
+}
+
+function Slow({ id }: { id: string }) {
+  let promise = pending.get(id);
+  if (!promise) pending.set(id, (promise = new Promise((resolve) => setTimeout(resolve, 5))));
+  use(promise);
+  return <p>late</p>;
+}
+
+function Broken(): never {
+  throw new Error('broken page');
+}
+
+vi.mock('react-router', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('react-router')>()),
+  ServerRouter: ({ context, nonce }: { context: FakeContext; nonce?: string }) => {
+    context.renders.push(nonce ?? '');
+    return (
+      <html lang="en">
+        <body>
+          <main>page</main>
+          {context.page === 'suspends' && (
+            <Suspense fallback={<p>loading</p>}>
+              <Slow id={context.renders.length === 1 ? 'first' : 'again'} />
+            </Suspense>
+          )}
+          {context.page === 'throws' && <Broken />}
+          {context.serverHandoffStream && (
+            <Suspense>
+              <Handoff context={context} />
+            </Suspense>
+          )}
+        </body>
+      </html>
+    );
+  },
+}));
+
+const { default: handleRequest, renderWhole } = await import('./entry.server');
+const { appContext } = await import('./app-context');
+
+function handoff(text: string): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode(text));
+      controller.close();
+    },
+  });
+}
+
+function fakeContext(page: FakeContext['page'], withHandoff = true): FakeContext {
+  return {
+    page,
+    renders: [],
+    ...(withHandoff ? { serverHandoffStream: handoff('["data"]'), renderMeta: {} } : {}),
+  };
+}
+
+function loadContext() {
+  const context = new RouterContextProvider();
+  context.set(appContext, { getSession: () => Promise.resolve(null), nonce: 'n0nce', secureCookies: false });
+  return context;
+}
+
+async function render(context: FakeContext) {
+  const response = await handleRequest(
+    new Request('http://localhost/en'),
+    200,
+    new Headers(),
+    context as unknown as EntryContext,
+    loadContext(),
+  );
+  return { status: response.status, type: response.headers.get('content-type'), html: await response.text() };
+}
+
+afterEach(() => {
+  pending.clear();
+  vi.restoreAllMocks();
+});
+
+describe('entry.server', () => {
+  it('renders a page whose data is ready in one pass, with the handoff written from the cache', async () => {
+    const context = fakeContext('plain');
+    const whole = await renderWhole(
+      new Request('http://localhost/en'),
+      200,
+      new Headers(),
+      context as unknown as EntryContext,
+      loadContext(),
+    );
+    expect(whole).toBeDefined();
+    expect(context.renders).toEqual(['n0nce']);
+    expect(await whole!.text()).toBe(
+      '<!DOCTYPE html><html lang="en"><head></head><body><main>page</main><!--$--><script>["data"]</script><!--/$--></body></html>',
+    );
+    expect(whole!.headers.get('content-type')).toBe('text/html; charset=utf-8');
+  });
+
+  it('gives the same document as the streaming renderer', async () => {
+    const whole = await render(fakeContext('plain'));
+    const { renderStreaming } = await import('./entry.server');
+    const context = fakeContext('plain');
+    const streamed = await renderStreaming(
+      new Request('http://localhost/en'),
+      200,
+      new Headers(),
+      context as unknown as EntryContext,
+      loadContext(),
+    );
+    expect(whole.html).toBe(await streamed.text());
+    expect(whole.type).toBe(streamed.headers.get('content-type'));
+  });
+
+  it('streams a page when a boundary suspends, and the document waits for it', async () => {
+    const context = fakeContext('suspends');
+    const page = await render(context);
+    expect(context.renders).toHaveLength(2); // the one-pass render, then streaming
+    expect(page.status).toBe(200);
+    expect(page.html).toContain('<p>late</p>');
+    expect(page.html).not.toContain('loading');
+    expect(page.html).toContain('["data"]');
+  });
+
+  it('streams a page when the context has no handoff to read ahead', async () => {
+    const context = fakeContext('plain', false);
+    const page = await render(context);
+    expect(context.renders).toHaveLength(1);
+    expect(page.html).toBe('<!DOCTYPE html><html lang="en"><head></head><body><main>page</main></body></html>');
+  });
+
+  it('reports a page that throws the way the streaming renderer does (React Router then renders its error page)', async () => {
+    const context = fakeContext('throws');
+    // The streaming renderer logs what failed; the one-pass render before it logs nothing.
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    await expect(render(context)).rejects.toThrow('broken page');
+    expect(context.renders).toHaveLength(2);
+    expect(error).toHaveBeenCalledTimes(1);
+  });
+});

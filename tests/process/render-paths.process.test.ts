@@ -1,0 +1,139 @@
+/**
+ * The production build's two page renderers (src/web/entry.server.tsx) on
+ * every kind of page: the one-pass render (the default) must write the same
+ * document as React's streaming renderer with React Router's own handoff
+ * reader, for visitors and members, in both languages, with and without
+ * theme and consent cookies, and for not-found pages. It also checks that
+ * the one-pass render really is taken (it does not fall back): this is what
+ * fails first if a React Router upgrade moves what the entry reads ahead.
+ */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createRequestHandler, RouterContextProvider, type ServerBuild } from 'react-router';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { PageSession } from '../../src/server/pages/page-session';
+import type { appContext as AppContextKey } from '../../src/web/app-context';
+import type * as Entry from '../../src/web/entry.server';
+import { missingBuildReason, repoRoot } from '../support/stack';
+
+const skip = missingBuildReason();
+if (skip) console.log(`[process] render paths skipped: ${skip}`);
+
+type EntryModule = typeof Entry;
+
+function session(role: 'user' | 'admin'): PageSession {
+  const now = Date.now();
+  return {
+    user: { id: 'u1', name: 'Ada Lovelace', email: 'ada@example.test', emailVerified: true, role, locale: 'en' },
+    session: { id: 's1', createdAt: new Date(now - 60_000), expiresAt: new Date(now + 86_400_000) },
+    credits: { available: 42, held: 3 },
+  };
+}
+
+/** What each page is asked with: path, cookies, and who is signed in. */
+const cases: { path: string; cookie?: string; who?: 'user' | 'admin' }[] = [
+  { path: '/en' },
+  { path: '/zh' },
+  { path: '/en/faq' },
+  { path: '/zh/pricing' },
+  { path: '/en/contact' },
+  { path: '/en/privacy' },
+  { path: '/zh/terms' },
+  { path: '/en/cookies' },
+  { path: '/en/sign-in' },
+  { path: '/zh/sign-up', cookie: 'theme=dark' },
+  { path: '/en/sign-in', cookie: 'theme=light; consent=v1.functional' },
+  { path: '/en/no-such-page' },
+  { path: '/no-such-language' },
+  { path: '/en/dashboard', who: 'user' },
+  { path: '/zh/generate', who: 'user', cookie: 'theme=dark' },
+  { path: '/en/history', who: 'user' },
+  { path: '/en/credits', who: 'user' },
+  { path: '/en/compare', who: 'user' },
+  { path: '/en/billing', who: 'user' },
+  { path: '/en/admin', who: 'admin' },
+  { path: '/en/admin/models', who: 'admin' },
+  { path: '/en/admin/members', who: 'admin' },
+  { path: '/en/admin/audit', who: 'admin' },
+  { path: '/en/admin', who: 'user' },
+  { path: '/en/dashboard' },
+];
+
+describe.skipIf(skip !== undefined)('page renderers of the production build', () => {
+  let build: ServerBuild;
+  let entry: EntryModule;
+  let key: typeof AppContextKey;
+
+  beforeAll(async () => {
+    const file = path.join(repoRoot, 'build', 'server', 'index.js');
+    build = (await import(pathToFileURL(file).href)) as ServerBuild;
+    entry = build.entry.module as unknown as EntryModule;
+    key = entry.appContext;
+  });
+
+  /** `build` with its entry's default renderer replaced. */
+  function withRenderer(render: EntryModule['default']) {
+    return createRequestHandler(
+      { ...build, entry: { module: { ...build.entry.module, default: render } } } as ServerBuild,
+      'production',
+    );
+  }
+
+  async function fetchPage(
+    handle: ReturnType<typeof createRequestHandler>,
+    page: (typeof cases)[number],
+  ) {
+    const context = new RouterContextProvider();
+    context.set(key, {
+      getSession: () => Promise.resolve(page.who ? session(page.who) : null),
+      nonce: 'cmVuZGVyLXBhdGhzLXRlc3Q',
+      secureCookies: false,
+    });
+    const headers = new Headers({ accept: 'text/html' });
+    if (page.cookie) headers.set('cookie', page.cookie);
+    const response = await handle(new Request(`http://localhost:3000${page.path}`, { headers }), context);
+    return {
+      status: response.status,
+      location: response.headers.get('location'),
+      type: response.headers.get('content-type'),
+      body: await response.text(),
+    };
+  }
+
+  it('writes the same document on both renderers, and takes the one-pass render', async () => {
+    let wholeRenders = 0;
+    const wholeOnly = withRenderer(async (...args) => {
+      const response = await entry.renderWhole(...args);
+      if (!response) throw new Error('the one-pass render fell back');
+      wholeRenders += 1;
+      return response;
+    });
+    const streaming = withRenderer(entry.renderStreaming);
+    const byDefault = withRenderer(entry.default);
+    let documents = 0;
+    for (const page of cases) {
+      const whole = await fetchPage(wholeOnly, page);
+      const streamed = await fetchPage(streaming, page);
+      expect(whole, `${page.path} ${page.cookie ?? ''} ${page.who ?? ''}`).toEqual(streamed);
+      expect(await fetchPage(byDefault, page)).toEqual(streamed);
+      if (streamed.type?.startsWith('text/html')) {
+        documents += 1;
+        expect(streamed.body.startsWith('<!DOCTYPE html><html')).toBe(true);
+        expect(streamed.body).toContain('window.__reactRouterContext.streamController.close()');
+      }
+    }
+    // Every case but the signed-out member page (a redirect) is a document.
+    expect(documents).toBe(cases.length - 1);
+    expect(wholeRenders).toBe(documents);
+  });
+
+  it('renders members their own header (the documents differ by session)', async () => {
+    const handle = withRenderer(entry.default);
+    const member = await fetchPage(handle, { path: '/en/dashboard', who: 'user' });
+    expect(member.status).toBe(200);
+    expect(member.body).toContain('Ada Lovelace');
+    const visitor = await fetchPage(handle, { path: '/en/dashboard' });
+    expect(visitor.status).toBe(302);
+    expect(visitor.location).toContain('/en/sign-in');
+  });
+});
