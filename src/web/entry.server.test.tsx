@@ -6,9 +6,11 @@
  * tests/process/render-paths.process.test.ts.
  */
 import { Suspense, use } from 'react';
+import type * as ReactRouter from 'react-router';
 import type { EntryContext } from 'react-router';
 import { RouterContextProvider } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { RenderedDocument } from './app-context';
 
 interface FakeContext {
   serverHandoffStream?: ReadableStream<Uint8Array>;
@@ -47,7 +49,7 @@ function Broken(): never {
 }
 
 vi.mock('react-router', async (importOriginal) => ({
-  ...(await importOriginal<typeof import('react-router')>()),
+  ...(await importOriginal<typeof ReactRouter>()),
   ServerRouter: ({ context, nonce }: { context: FakeContext; nonce?: string }) => {
     context.renders.push(nonce ?? '');
     return (
@@ -91,9 +93,14 @@ function fakeContext(page: FakeContext['page'], withHandoff = true): FakeContext
   };
 }
 
-function loadContext() {
+function loadContext(document?: RenderedDocument) {
   const context = new RouterContextProvider();
-  context.set(appContext, { getSession: () => Promise.resolve(null), nonce: 'n0nce', secureCookies: false });
+  context.set(appContext, {
+    getSession: () => Promise.resolve(null),
+    nonce: 'n0nce',
+    secureCookies: false,
+    ...(document ? { document } : {}),
+  });
   return context;
 }
 
@@ -131,6 +138,38 @@ describe('entry.server', () => {
     expect(whole!.headers.get('content-type')).toBe('text/html; charset=utf-8');
   });
 
+  it('leaves the document in the slot a caller gives, with a bodiless response', async () => {
+    const slot: RenderedDocument = {};
+    const response = await handleRequest(
+      new Request('http://localhost/en'),
+      404,
+      new Headers({ 'x-kept': 'yes' }),
+      fakeContext('plain') as unknown as EntryContext,
+      loadContext(slot),
+    );
+    expect(slot.response).toBe(response);
+    expect(response.body).toBeNull();
+    expect(response.status).toBe(404);
+    expect(response.headers.get('x-kept')).toBe('yes');
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(slot.html).toBe(
+      '<!DOCTYPE html><html lang="en"><head></head><body><main>page</main><!--$--><script>["data"]</script><!--/$--></body></html>',
+    );
+  });
+
+  it('streams into the body even when a slot is given, if the page must be streamed', async () => {
+    const slot: RenderedDocument = {};
+    const response = await handleRequest(
+      new Request('http://localhost/en'),
+      200,
+      new Headers(),
+      fakeContext('suspends') as unknown as EntryContext,
+      loadContext(slot),
+    );
+    expect(slot).toEqual({});
+    expect(await response.text()).toContain('<p>late</p>');
+  });
+
   it('gives the same document as the streaming renderer', async () => {
     const whole = await render(fakeContext('plain'));
     const { renderStreaming } = await import('./entry.server');
@@ -160,7 +199,9 @@ describe('entry.server', () => {
     const context = fakeContext('plain', false);
     const page = await render(context);
     expect(context.renders).toHaveLength(1);
-    expect(page.html).toBe('<!DOCTYPE html><html lang="en"><head></head><body><main>page</main></body></html>');
+    expect(page.html).toBe(
+      '<!DOCTYPE html><html lang="en"><head></head><body><main>page</main></body></html>',
+    );
   });
 
   it('reports a page that throws the way the streaming renderer does (React Router then renders its error page)', async () => {

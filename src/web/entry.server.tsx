@@ -11,7 +11,9 @@
  *   the chunks are handed to React Router's own reader (its per-render
  *   cache), so nothing suspends and the page renders in one synchronous
  *   pass with `renderToString`. Measured on the sign-in page: ~30 % less CPU
- *   per page than streaming (decision 024).
+ *   per page than streaming (decision 010). A caller that gives a document
+ *   slot (the render worker) gets the document as a string there and a
+ *   Response without a body.
  * - `renderStreaming`: `renderToPipeableStream`, waiting for every boundary
  *   (onAllReady). Used when the whole render cannot be trusted: the data
  *   stream or React Router's render state is not where this file expects it
@@ -72,7 +74,12 @@ export async function renderWhole(
   if (html.includes(CLIENT_RENDERED_BOUNDARY)) return undefined;
   responseHeaders.set('content-type', 'text/html; charset=utf-8');
   const body = html.startsWith('<html') ? DOCTYPE + html : html;
-  return new Response(body, { headers: responseHeaders, status: responseStatusCode });
+  const slot = loadContext.get(appContext)?.document;
+  if (!slot) return new Response(body, { headers: responseHeaders, status: responseStatusCode });
+  const response = new Response(null, { headers: responseHeaders, status: responseStatusCode });
+  slot.response = response;
+  slot.html = body;
+  return response;
 }
 
 /**

@@ -10,7 +10,7 @@ import { createRequestHandler, RouterContextProvider, type ServerBuild } from 'r
 import type { PageSession } from './page-session';
 import type { FromWorker, RenderJob, ToWorker } from './render-protocol';
 import { readCookie } from '../../shared/cookie-header';
-import type { appContext as AppContextKey } from '../../web/app-context';
+import type { appContext as AppContextKey, RenderedDocument } from '../../web/app-context';
 
 const port = parentPort;
 if (!port) throw new Error('render-worker must run as a worker thread');
@@ -19,6 +19,7 @@ const { serverBuildFile } = workerData as { serverBuildFile: string };
 const build = (await import(pathToFileURL(serverBuildFile).href)) as ServerBuild;
 const handle = createRequestHandler(build, 'production');
 const key = (build.entry.module as unknown as { appContext: typeof AppContextKey }).appContext;
+const encoder = new TextEncoder();
 const sessionWaiters = new Map<
   number,
   { resolve: (s: PageSession | null) => void; reject: (e: Error) => void }
@@ -42,16 +43,29 @@ async function render(job: RenderJob) {
     // No session cookie, no session: most renders (visitors) need no round trip.
     const hasSessionCookie =
       readCookie(job.headers.find(([name]) => name === 'cookie')?.[1], job.sessionCookie) !== undefined;
+    const document: RenderedDocument = {};
     context.set(key, {
       getSession: () => (session ??= hasSessionCookie ? askSession(job.id) : Promise.resolve(null)),
       nonce: job.nonce,
       secureCookies: job.secureCookies,
+      document,
     });
     const response = await handle(
       new Request(job.url, { method: job.method, headers: job.headers }),
       context,
     );
-    const body = job.method === 'HEAD' ? null : await response.arrayBuffer();
+    let body: ArrayBuffer | null = null;
+    if (job.method !== 'HEAD') {
+      if (document.response === response) {
+        // The document came as a string (entry.server.tsx): encoded here, off the main thread.
+        body = encoder.encode(document.html).buffer;
+      } else if (document.response) {
+        // The entry's bodiless response was replaced on its way out: the main thread renders it.
+        throw new Error('the rendered document did not reach the response');
+      } else {
+        body = await response.arrayBuffer();
+      }
+    }
     send(
       { type: 'rendered', id: job.id, status: response.status, headers: [...response.headers], body },
       body ? [body] : [],
