@@ -16,7 +16,8 @@ import { loadConfig, type Config } from './config';
 import { openDatabase, type Database } from './db/client';
 import type { AppDeps } from './http/context';
 import { createLogger, stdoutDestination, type Logger } from './log';
-import type { PagesOptions } from './pages/handler';
+import { answerFromMemory } from './pages/from-memory';
+import { loadServedFiles, type PagesOptions } from './pages/handler';
 
 const HEALTHZ_BODY = '{"status":"ok"}';
 const HEALTHZ_HEADERS = {
@@ -72,7 +73,9 @@ export async function startServer(options: {
     isDraining: () => draining,
   };
   const pages = options.pages ? await options.pages(config, deps) : undefined;
-  const app = createApp(deps, pages, { guardedByNode: true });
+  // Production: the client build in memory, which the listener serves itself to cookieless requests.
+  const served = pages?.clientDir ? loadServedFiles(pages, config.secureCookies) : undefined;
+  const app = createApp(deps, pages && served ? { ...pages, served } : pages, { guardedByNode: true });
   const honoListener = getRequestListener(app.fetch);
   const listener: RequestListener = (req, res) => {
     // Liveness probes come every few seconds from every balancer: answered
@@ -85,6 +88,7 @@ export async function startServer(options: {
       res.end(req.method === 'GET' ? HEALTHZ_BODY : undefined);
       return;
     }
+    if (served && answerFromMemory(served, logger, req, res)) return;
     void honoListener(req, res);
   };
   const server: Server = createServer(

@@ -19,7 +19,7 @@ import { loadPrerenderedPages, servePrerendered, type PrerenderedPage } from './
 import { getPageSession } from './page-session';
 import type { RenderPool } from './render-pool';
 import { requestLog } from '../http/request-log';
-import { IMMUTABLE, loadStaticAssets, memoryFile, serveStaticFile } from './static-assets';
+import { IMMUTABLE, loadStaticAssets, memoryFile, serveStaticFile, type StaticFile } from './static-assets';
 
 export interface PagesOptions {
   /** The React Router server build (a function in dev, so edits are picked up). */
@@ -29,6 +29,40 @@ export interface PagesOptions {
   clientDir?: string;
   /** Worker threads that render GET pages (production); without it the main thread renders. */
   renderPool?: RenderPool;
+  /** What is served from memory, when the caller loaded it (to answer some requests itself). */
+  served?: ServedFiles;
+}
+
+/** The files and pages served from memory: the same for every visitor. */
+export interface ServedFiles {
+  /** Client build files and message bundles, by URL path. */
+  assets: Map<string, StaticFile>;
+  /** Prerendered pages, by URL path without a trailing slash. */
+  prerendered: Map<string, PrerenderedPage>;
+}
+
+/** Reads the production client build and the message bundles into memory. */
+export function loadServedFiles(options: PagesOptions, https: boolean): ServedFiles {
+  let assets = new Map<string, StaticFile>();
+  let prerendered = new Map<string, PrerenderedPage>();
+  if (options.clientDir && typeof options.build !== 'function') {
+    assets = loadStaticAssets(options.clientDir);
+    prerendered = loadPrerenderedPages({
+      clientDir: options.clientDir,
+      paths: options.build.prerender,
+      https,
+    });
+  }
+  // Message bundles (src/i18n/bundles.ts): content-named, so immutable.
+  for (const bundle of allMessageBundles()) {
+    assets.set(bundle.path, memoryFile(Buffer.from(bundle.json), 'application/json', IMMUTABLE));
+  }
+  return { assets, prerendered };
+}
+
+/** The prerendered page for a URL path, if there is one (`/en/` is `/en`). */
+export function prerenderedPage(served: ServedFiles, urlPath: string): PrerenderedPage | undefined {
+  return served.prerendered.get(urlPath.replace(/\/$/, '') || '/');
 }
 
 export function pagesHandler(deps: AppDeps, options: PagesOptions): Handler<AppEnv> {
@@ -39,20 +73,8 @@ export function pagesHandler(deps: AppDeps, options: PagesOptions): Handler<AppE
   const sessionCookie = cookieName('session', secure);
   const documentHeaders = Object.entries(documentSecurityHeaders(secure));
 
-  let assets: ReturnType<typeof loadStaticAssets> = new Map();
-  let prerendered = new Map<string, PrerenderedPage>();
-  if (options.clientDir && typeof options.build !== 'function') {
-    assets = loadStaticAssets(options.clientDir);
-    prerendered = loadPrerenderedPages({
-      clientDir: options.clientDir,
-      paths: options.build.prerender,
-      https: secure,
-    });
-  }
-  // Message bundles (src/i18n/bundles.ts): content-named, so immutable.
-  for (const bundle of allMessageBundles()) {
-    assets.set(bundle.path, memoryFile(Buffer.from(bundle.json), 'application/json', IMMUTABLE));
-  }
+  const served = options.served ?? loadServedFiles(options, secure);
+  const { assets } = served;
 
   /**
    * With functional consent, the language of the page last visited becomes
@@ -74,7 +96,7 @@ export function pagesHandler(deps: AppDeps, options: PagesOptions): Handler<AppE
     if (isRead) {
       const asset = assets.get(c.req.path);
       if (asset) return serveStaticFile(c, asset);
-      const page = prerendered.get(c.req.path.replace(/\/$/, '') || '/');
+      const page = prerenderedPage(served, c.req.path);
       if (page && requestCookie(c, sessionCookie) === undefined) {
         const response = servePrerendered(c, page, parseTheme(requestCookie(c, themeCookie)));
         const locale = rememberLocale(c);

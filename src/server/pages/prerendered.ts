@@ -14,10 +14,17 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Context } from 'hono';
-import { requestHeader } from '../http/request-headers';
 import { themes, type Theme } from '../../shared/theme';
 import { contentSecurityPolicy, documentSecurityHeaders } from '../http/security-headers';
-import { copy, encodedBody, etagFor, type Compressible } from './static-assets';
+import {
+  compressibleResponse,
+  copy,
+  memoryRequest,
+  toResponse,
+  type Compressible,
+  type MemoryRequest,
+  type MemoryResponse,
+} from './static-assets';
 
 interface Variant extends Compressible {
   etag: string;
@@ -85,21 +92,20 @@ export function loadPrerenderedPages(options: {
   return pages;
 }
 
-export function servePrerendered(c: Context, page: PrerenderedPage, theme: Theme): Response {
-  const variant = page.variants[theme];
-  const { body, encoding } = encodedBody(variant, requestHeader(c, 'accept-encoding'));
-  const etag = etagFor(variant.etag, encoding);
-  const headers: Record<string, string> = {
+export function prerenderedResponse(
+  page: PrerenderedPage,
+  theme: Theme,
+  request: MemoryRequest,
+): MemoryResponse {
+  return compressibleResponse(page.variants[theme], request, {
     'content-type': 'text/html; charset=utf-8',
-    etag,
     // Revalidate every time: cheap (ETag), and a new deploy shows at once.
     'cache-control': 'public, max-age=0, must-revalidate',
     vary: 'Accept-Encoding, Cookie',
     ...page.securityHeaders,
-  };
-  if (requestHeader(c, 'if-none-match') === etag) {
-    return new Response(null, { status: 304, headers });
-  }
-  if (encoding) headers['content-encoding'] = encoding;
-  return new Response(c.req.method === 'HEAD' ? null : body, { status: 200, headers });
+  });
+}
+
+export function servePrerendered(c: Context, page: PrerenderedPage, theme: Theme): Response {
+  return toResponse(prerenderedResponse(page, theme, memoryRequest(c)));
 }

@@ -119,16 +119,54 @@ export function encodedBody(
   return { body: file.body };
 }
 
-export function serveStaticFile(c: Context, file: StaticFile): Response {
-  const { body, encoding } = encodedBody(file, requestHeader(c, 'accept-encoding'));
+/** What a response from memory depends on in its request. */
+export interface MemoryRequest {
+  head: boolean;
+  acceptEncoding: string | undefined;
+  ifNoneMatch: string | undefined;
+}
+
+/** A response from memory, as plain parts (a Response, or written by Node directly). */
+export interface MemoryResponse {
+  status: 200 | 304;
+  headers: Record<string, string>;
+  body: Uint8Array<ArrayBuffer> | null;
+}
+
+export function memoryRequest(c: Context): MemoryRequest {
+  return {
+    head: c.req.method === 'HEAD',
+    acceptEncoding: requestHeader(c, 'accept-encoding'),
+    ifNoneMatch: requestHeader(c, 'if-none-match'),
+  };
+}
+
+/** `file` in the best encoding the request accepts, or 304 when it already has it. */
+export function compressibleResponse(
+  file: Compressible & { etag: string },
+  request: MemoryRequest,
+  headers: Record<string, string>,
+): MemoryResponse {
+  const { body, encoding } = encodedBody(file, request.acceptEncoding);
   const etag = etagFor(file.etag, encoding);
-  const headers: Record<string, string> = {
+  const all: Record<string, string> = { ...headers, etag };
+  if (request.ifNoneMatch === etag) return { status: 304, headers: all, body: null };
+  if (encoding) all['content-encoding'] = encoding;
+  return { status: 200, headers: all, body: request.head ? null : body };
+}
+
+export function staticFileResponse(file: StaticFile, request: MemoryRequest): MemoryResponse {
+  return compressibleResponse(file, request, {
     'content-type': file.type,
-    etag,
     'cache-control': file.cacheControl,
     vary: 'Accept-Encoding',
-  };
-  if (requestHeader(c, 'if-none-match') === etag) return new Response(null, { status: 304, headers });
-  if (encoding) headers['content-encoding'] = encoding;
-  return new Response(c.req.method === 'HEAD' ? null : body, { status: 200, headers });
+  });
+}
+
+export function toResponse({ status, headers, body }: MemoryResponse): Response {
+  return new Response(body, { status, headers });
+}
+
+export function serveStaticFile(c: Context, file: StaticFile): Response {
+  return toResponse(staticFileResponse(file, memoryRequest(c)));
 }
