@@ -77,11 +77,13 @@ export async function storeImages(
   return Promise.all(
     images.map(async (image, index): Promise<StoredImage> => {
       const [original, thumbKey] = await Promise.all([
-        encoded(index, processImage(image.bytes, limits)).then(async (processed) => {
-          const objectKey = originalKey(row.id, index, processed.extension);
-          await deps.storage.put(objectKey, processed.bytes, { contentType: processed.contentType });
-          return { processed, objectKey };
-        }),
+        encoded(index, processImage(image.bytes, { ...limits, keepPlainPng: true })).then(
+          async (processed) => {
+            const objectKey = originalKey(row.id, index, processed.extension);
+            await deps.storage.put(objectKey, processed.bytes, { contentType: processed.contentType });
+            return { processed, objectKey };
+          },
+        ),
         encoded(index, makeThumbnail(image.bytes, limits)).then(async (thumb) => {
           const thumbKey = thumbnailKey(row.id, index);
           await deps.storage.put(thumbKey, thumb.bytes, { contentType: 'image/webp' });

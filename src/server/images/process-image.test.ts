@@ -1,19 +1,21 @@
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import { crc32 } from 'node:zlib';
+import { describe, expect, it, vi } from 'vitest';
 import {
   animatedPng,
   animatedWebp,
   blue,
   halves,
   pixel,
+  pngChunk,
   pngDeclaring,
   red,
   svg,
 } from '../../../tests/support/test-images';
 import { AppError } from '../errors';
 import { DEFAULT_MAX_PIXELS } from './open-image';
-import { processImage } from './process-image';
+import { isPlainPng, processImage } from './process-image';
 import { sniffImage } from './sniff-image';
 
 const camera = { IFD0: { Make: 'SecretCamCo', Model: 'Spy 3000', Copyright: 'Jane Doe' } };
@@ -226,5 +228,96 @@ describe('processImage', () => {
     // sharp itself would decode the first frame and call it a still PNG.
     expect((await sharp(apng).metadata()).format).toBe('png');
     expect((await rejection(processImage(apng))).code).toBe('invalid_image');
+  });
+});
+
+describe("processImage with keepPlainPng (a provider's output)", () => {
+  const plain = () =>
+    sharp({ create: { width: 64, height: 48, channels: 3, background: blue } })
+      .png()
+      .toBuffer();
+  /** `png` with `chunk` inserted after IHDR. */
+  const withChunk = (png: Buffer, chunk: Buffer) =>
+    Buffer.concat([png.subarray(0, 8 + 12 + 13), chunk, png.subarray(8 + 12 + 13)]);
+
+  it('keeps a PNG of nothing but pixels byte for byte, with its size and hash', async () => {
+    const png = await plain();
+    expect(isPlainPng(png)).toBe(true);
+    const kept = await processImage(png, { keepPlainPng: true });
+    expect(Buffer.compare(kept.bytes, png)).toBe(0);
+    expect(kept).toMatchObject({
+      format: 'png',
+      contentType: 'image/png',
+      extension: 'png',
+      width: 64,
+      height: 48,
+    });
+    expect(kept.byteSize).toBe(png.byteLength);
+    expect(kept.sha256).toBe(createHash('sha256').update(png).digest('hex'));
+  });
+
+  it('re-encodes a PNG with a text, EXIF or private chunk, as without the option', async () => {
+    const png = await plain();
+    for (const chunk of [
+      pngChunk('tEXt', Buffer.from('Comment\0made by SecretCamCo', 'latin1')),
+      pngChunk('eXIf', Buffer.from('MM\0*\0\0\0\x08\0\0', 'latin1')),
+      pngChunk('prVt', Buffer.from('anything')),
+      pngChunk('gAMA', Buffer.from([0, 0, 0xb1, 0x8f])),
+    ]) {
+      const input = withChunk(png, chunk);
+      expect(isPlainPng(input)).toBe(false);
+      const processed = await processImage(input, { keepPlainPng: true });
+      expect(processed.bytes.includes(chunk.subarray(4, 8))).toBe(false);
+      expect(await pixel(processed.bytes, 10, 10)).toEqual([0, 0, 255]);
+    }
+  });
+
+  it('re-encodes what follows IEND away, and a chunk with a wrong CRC', async () => {
+    const png = await plain();
+    const appended = Buffer.concat([png, Buffer.from('<html><script>alert(1)</script></html>')]);
+    expect(isPlainPng(appended)).toBe(false);
+    const processed = await processImage(appended, { keepPlainPng: true });
+    expect(processed.bytes.includes(Buffer.from('<html>'))).toBe(false);
+
+    const badCrc = withChunk(png, pngChunk('pHYs', Buffer.alloc(9)));
+    badCrc[8 + 12 + 13 + 8 + 9] ^= 0xff; // the pHYs chunk's CRC
+    expect(isPlainPng(badCrc)).toBe(false);
+  });
+
+  it('still refuses a plain PNG whose pixel data does not decode, and one over the cap', async () => {
+    const png = await plain();
+    // Flip bytes inside the image data and fix the CRC: the chunks look right, the pixels do not.
+    const idat = png.indexOf(Buffer.from('IDAT', 'latin1'));
+    const length = png.readUInt32BE(idat - 4);
+    const broken = Buffer.from(png);
+    broken.fill(0xff, idat + 4 + 2, idat + 4 + length - 4);
+    broken.writeUInt32BE(crc32(broken.subarray(idat, idat + 4 + length)), idat + 4 + length);
+    expect(isPlainPng(broken)).toBe(true);
+    expect((await rejection(processImage(broken, { keepPlainPng: true }))).code).toBe('invalid_image');
+
+    const huge = await pngDeclaring(14_000, 14_000);
+    expect((await rejection(processImage(huge, { keepPlainPng: true }))).code).toBe('image_too_large');
+  });
+
+  it('re-encodes 16-bit and interlaced PNGs, and always without the option', async () => {
+    const deep = await sharp({ create: { width: 8, height: 8, channels: 3, background: red } })
+      .png({ bitdepth: 16 } as never)
+      .toColourspace('rgb16')
+      .toBuffer();
+    const interlaced = await sharp({ create: { width: 8, height: 8, channels: 3, background: red } })
+      .png({ progressive: true })
+      .toBuffer();
+    expect(deep[8 + 8 + 8]).toBe(16); // IHDR's bit depth
+    expect(interlaced[8 + 8 + 12]).toBe(1); // IHDR's interlace method
+    expect(isPlainPng(interlaced)).toBe(false);
+    expect(isPlainPng(deep)).toBe(false);
+    const png = await plain();
+    const spy = vi.spyOn(sharp.prototype, 'png');
+    await processImage(png);
+    expect(spy).toHaveBeenCalled();
+    spy.mockClear();
+    await processImage(png, { keepPlainPng: true });
+    expect(spy).not.toHaveBeenCalled();
+    spy.mockRestore();
   });
 });
