@@ -280,7 +280,8 @@ describe("processImage with keepPlainPng (a provider's output)", () => {
     expect(processed.bytes.includes(Buffer.from('<html>'))).toBe(false);
 
     const badCrc = withChunk(png, pngChunk('pHYs', Buffer.alloc(9)));
-    badCrc[8 + 12 + 13 + 8 + 9] ^= 0xff; // the pHYs chunk's CRC
+    const crcAt = 8 + 12 + 13 + 8 + 9; // the pHYs chunk's CRC
+    badCrc.writeUInt8(badCrc.readUInt8(crcAt) ^ 0xff, crcAt);
     expect(isPlainPng(badCrc)).toBe(false);
   });
 
