@@ -14,7 +14,9 @@ import type { RenderedDocument } from './app-context';
 
 interface FakeContext {
   serverHandoffStream?: ReadableStream<Uint8Array>;
-  renderMeta?: { streamCache?: Record<number, Promise<void> & { result?: { value: string } }> };
+  renderMeta?: {
+    streamCache?: Record<number, Promise<void> & { result?: { value: string }; error?: unknown }>;
+  };
   /** What the stand-in page does besides writing the handoff. */
   page: 'plain' | 'suspends' | 'throws';
   renders: string[];
@@ -27,12 +29,18 @@ function Handoff({ context }: { context: FakeContext }) {
   if (!cache[0]) {
     const reader = context.serverHandoffStream!.getReader();
     cache[0] = Object.assign(
-      reader.read().then((r) => {
-        cache[0]!.result = { value: new TextDecoder().decode(r.value) };
-      }),
+      reader.read().then(
+        (r) => {
+          cache[0]!.result = { value: new TextDecoder().decode(r.value) };
+        },
+        (error: unknown) => {
+          cache[0]!.error = error;
+        },
+      ),
       {},
     );
   }
+  if (cache[0].error) throw cache[0].error;
   if (!cache[0].result) throw cache[0];
   return <script>{cache[0].result.value}</script>;
 }
@@ -202,6 +210,24 @@ describe('entry.server', () => {
     expect(page.html).toBe(
       '<!DOCTYPE html><html lang="en"><head></head><body><main>page</main></body></html>',
     );
+  });
+
+  it('streams a page whose data stream breaks, and answers 500 as the streaming renderer does', async () => {
+    const context: FakeContext = {
+      page: 'plain',
+      renders: [],
+      renderMeta: {},
+      serverHandoffStream: new ReadableStream({
+        start(controller) {
+          controller.error(new Error('the data stream broke'));
+        },
+      }),
+    };
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const page = await render(context);
+    expect(context.renders.length).toBeGreaterThanOrEqual(1);
+    expect(page.status).toBe(500);
+    expect(error).toHaveBeenCalled();
   });
 
   it('reports a page that throws the way the streaming renderer does (React Router then renders its error page)', async () => {

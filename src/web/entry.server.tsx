@@ -107,6 +107,9 @@ async function readHandoffAhead(routerContext: EntryContext): Promise<boolean> {
       });
       if (done) break;
     }
+  } catch {
+    // A broken stream: the streaming renderer meets the same error and reports it as React Router does.
+    return false;
   } finally {
     // <ServerRouter> takes a reader of its own; it reads nothing once the cache is full.
     reader.releaseLock();
