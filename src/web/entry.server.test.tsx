@@ -81,7 +81,7 @@ vi.mock('react-router', async (importOriginal) => ({
   },
 }));
 
-const { default: handleRequest, renderWhole } = await import('./entry.server');
+const { default: handleRequest, renderStreaming, renderWhole } = await import('./entry.server');
 const { appContext } = await import('./app-context');
 
 function handoff(text: string): ReadableStream<Uint8Array> {
@@ -112,14 +112,26 @@ function loadContext(document?: RenderedDocument) {
   return context;
 }
 
-async function render(context: FakeContext) {
-  const response = await handleRequest(
+/** What React Router would hand the entry for `context`. */
+function entryArgs(
+  context: FakeContext,
+  options: { status?: number; headers?: Headers; slot?: RenderedDocument } = {},
+) {
+  return [
     new Request('http://localhost/en'),
-    200,
-    new Headers(),
+    options.status ?? 200,
+    options.headers ?? new Headers(),
     context as unknown as EntryContext,
-    loadContext(),
-  );
+    loadContext(options.slot),
+  ] as const;
+}
+
+/** The plain page with its handoff, as both renderers write it. */
+const PLAIN_PAGE =
+  '<!DOCTYPE html><html lang="en"><head></head><body><main>page</main><!--$--><script>["data"]</script><!--/$--></body></html>';
+
+async function render(context: FakeContext) {
+  const response = await handleRequest(...entryArgs(context));
   return { status: response.status, type: response.headers.get('content-type'), html: await response.text() };
 }
 
@@ -131,64 +143,36 @@ afterEach(() => {
 describe('entry.server', () => {
   it('renders a page whose data is ready in one pass, with the handoff written from the cache', async () => {
     const context = fakeContext('plain');
-    const whole = await renderWhole(
-      new Request('http://localhost/en'),
-      200,
-      new Headers(),
-      context as unknown as EntryContext,
-      loadContext(),
-    );
+    const whole = await renderWhole(...entryArgs(context));
     expect(whole).toBeDefined();
     expect(context.renders).toEqual(['n0nce']);
-    expect(await whole!.text()).toBe(
-      '<!DOCTYPE html><html lang="en"><head></head><body><main>page</main><!--$--><script>["data"]</script><!--/$--></body></html>',
-    );
+    expect(await whole!.text()).toBe(PLAIN_PAGE);
     expect(whole!.headers.get('content-type')).toBe('text/html; charset=utf-8');
   });
 
   it('leaves the document in the slot a caller gives, with a bodiless response', async () => {
     const slot: RenderedDocument = {};
     const response = await handleRequest(
-      new Request('http://localhost/en'),
-      404,
-      new Headers({ 'x-kept': 'yes' }),
-      fakeContext('plain') as unknown as EntryContext,
-      loadContext(slot),
+      ...entryArgs(fakeContext('plain'), { status: 404, headers: new Headers({ 'x-kept': 'yes' }), slot }),
     );
     expect(slot.response).toBe(response);
     expect(response.body).toBeNull();
     expect(response.status).toBe(404);
     expect(response.headers.get('x-kept')).toBe('yes');
     expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
-    expect(slot.html).toBe(
-      '<!DOCTYPE html><html lang="en"><head></head><body><main>page</main><!--$--><script>["data"]</script><!--/$--></body></html>',
-    );
+    expect(slot.html).toBe(PLAIN_PAGE);
   });
 
   it('streams into the body even when a slot is given, if the page must be streamed', async () => {
     const slot: RenderedDocument = {};
-    const response = await handleRequest(
-      new Request('http://localhost/en'),
-      200,
-      new Headers(),
-      fakeContext('suspends') as unknown as EntryContext,
-      loadContext(slot),
-    );
+    const response = await handleRequest(...entryArgs(fakeContext('suspends'), { slot }));
     expect(slot).toEqual({});
     expect(await response.text()).toContain('<p>late</p>');
   });
 
   it('gives the same document as the streaming renderer', async () => {
     const whole = await render(fakeContext('plain'));
-    const { renderStreaming } = await import('./entry.server');
-    const context = fakeContext('plain');
-    const streamed = await renderStreaming(
-      new Request('http://localhost/en'),
-      200,
-      new Headers(),
-      context as unknown as EntryContext,
-      loadContext(),
-    );
+    const streamed = await renderStreaming(...entryArgs(fakeContext('plain')));
     expect(whole.html).toBe(await streamed.text());
     expect(whole.type).toBe(streamed.headers.get('content-type'));
   });

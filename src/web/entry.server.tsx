@@ -42,26 +42,22 @@ const CLIENT_RENDERED_BOUNDARY = '<!--$!';
 /** What the streaming renderer writes before a document whose root is `<html>`. */
 const DOCTYPE = '<!DOCTYPE html>';
 
-export default async function handleRequest(
+/** What React Router hands the entry: request, status, headers, its context, the load context. */
+type EntryArgs = [
   request: Request,
   responseStatusCode: number,
   responseHeaders: Headers,
   routerContext: EntryContext,
   loadContext: RouterContextProvider,
-): Promise<Response> {
-  return (
-    (await renderWhole(request, responseStatusCode, responseHeaders, routerContext, loadContext)) ??
-    renderStreaming(request, responseStatusCode, responseHeaders, routerContext, loadContext)
-  );
+];
+
+export default async function handleRequest(...args: EntryArgs): Promise<Response> {
+  return (await renderWhole(...args)) ?? renderStreaming(...args);
 }
 
 /** The one-pass render described above; undefined when the page must be streamed instead. */
 export async function renderWhole(
-  request: Request,
-  responseStatusCode: number,
-  responseHeaders: Headers,
-  routerContext: EntryContext,
-  loadContext: RouterContextProvider,
+  ...[request, responseStatusCode, responseHeaders, routerContext, loadContext]: EntryArgs
 ): Promise<Response | undefined> {
   if (!(await readHandoffAhead(routerContext))) return undefined;
   const nonce = loadContext.get(appContext)?.nonce;
@@ -120,11 +116,7 @@ async function readHandoffAhead(routerContext: EntryContext): Promise<boolean> {
 
 /** React's streaming renderer, sent once every boundary is ready. */
 export function renderStreaming(
-  request: Request,
-  responseStatusCode: number,
-  responseHeaders: Headers,
-  routerContext: EntryContext,
-  loadContext: RouterContextProvider,
+  ...[request, responseStatusCode, responseHeaders, routerContext, loadContext]: EntryArgs
 ): Promise<Response> {
   const nonce = loadContext.get(appContext)?.nonce;
   return new Promise<Response>((resolve, reject) => {

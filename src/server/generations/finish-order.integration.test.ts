@@ -13,6 +13,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, signUp, type TestApp } from '../../../tests/support/app';
 import { expectLedgerSound } from '../../../tests/support/ledger';
+import { waitFor } from '../../../tests/support/wait-finished';
 import { generationImages, generations } from '../db/schema';
 import type { GenerationView } from './queries';
 
@@ -71,20 +72,24 @@ describe('finishing a generation', () => {
     const { cookie } = await signUp(t);
     const id = await submit(cookie);
     // Watch the row until it is finished: while a thumbnail is missing, it must not be succeeded.
-    const deadline = Date.now() + 20_000;
-    let status: string | undefined;
-    for (;;) {
-      status = await statusOf(id);
-      // Thumbnail writes take 400 ms here: had the row been committed before them, they
-      // would still be on their way when it is first seen succeeded.
-      if (status === 'succeeded') {
-        expect(events).toHaveLength(2);
-        break;
-      }
-      expect(['queued', 'running']).toContain(status);
-      if (Date.now() > deadline) throw new Error(`generation ${id} still ${status}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    // Thumbnail writes take 400 ms here: had the row been committed before them, they
+    // would still be on their way when it is first seen succeeded.
+    await waitFor(
+      async () => {
+        const status = await statusOf(id);
+        if (status === 'succeeded') {
+          expect(events).toHaveLength(2);
+          return true;
+        }
+        expect(['queued', 'running']).toContain(status);
+        return undefined;
+      },
+      {
+        timeoutMs: 20_000,
+        intervalMs: 10,
+        describe: async () => `generation ${id} still ${await statusOf(id)}`,
+      },
+    );
     const finished = await view(cookie, id);
     expect(finished).toMatchObject({ status: 'succeeded', charged: 2 });
     const storage = t.platform.generation.storage;
@@ -105,14 +110,17 @@ describe('finishing a generation', () => {
     thumbnailWrites.failures = 1;
     const { cookie } = await signUp(t);
     const id = await submit(cookie);
-    const deadline = Date.now() + 30_000;
-    let finished: GenerationView;
-    for (;;) {
-      finished = await view(cookie, id);
-      if (['succeeded', 'failed', 'canceled'].includes(finished.status)) break;
-      if (Date.now() > deadline) throw new Error(`generation ${id} still ${finished.status}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const finished = await waitFor(
+      async () => {
+        const current = await view(cookie, id);
+        return ['succeeded', 'failed', 'canceled'].includes(current.status) ? current : undefined;
+      },
+      {
+        timeoutMs: 30_000,
+        intervalMs: 50,
+        describe: async () => `generation ${id} still ${(await view(cookie, id)).status}`,
+      },
+    );
     expect(thumbnailWrites.failures).toBe(0);
     expect(finished).toMatchObject({ status: 'succeeded', charged: 2 });
     expect(finished.images).toHaveLength(2);

@@ -12,6 +12,11 @@ import { RequestInfo } from './request-info';
 import { requestLog } from './request-log';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
+
+/** The request id to use: the caller's (a balancer's) when it is well-formed, else a new one. */
+export function requestIdFor(inbound: string | undefined): string {
+  return inbound && REQUEST_ID.test(inbound) ? inbound : randomUUID();
+}
 /**
  * Readiness probes run every few seconds; logging each would drown the useful
  * lines. (Liveness probes, /healthz, are answered before this middleware.)
@@ -27,7 +32,7 @@ export function requestContext(
   return async (c, next) => {
     const started = performance.now();
     const inbound = requestHeader(c, 'x-request-id');
-    const requestId = inbound && REQUEST_ID.test(inbound) ? inbound : randomUUID();
+    const requestId = requestIdFor(inbound);
     c.set('requestId', requestId);
     // The child logger carrying the request id is made on first use (requestLog):
     // probes log nothing, most requests one line.

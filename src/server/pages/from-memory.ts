@@ -13,14 +13,12 @@
  * theme and language cookies. Like the app, this gives the response its
  * request id (written by the response class) and logs one line.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { requestIdFor } from '../http/request-context';
 import { prerenderedPage, type ServedFiles } from './handler';
 import { prerenderedResponse } from './prerendered';
 import { staticFileResponse, type MemoryRequest, type MemoryResponse } from './static-assets';
-
-const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
 
 /** True when it answered the request; false leaves it to the app. */
 export function answerFromMemory(
@@ -60,7 +58,7 @@ export function answerFromMemory(
     answer = prerenderedResponse(page, 'system', request);
   }
   const inbound = req.headers['x-request-id'];
-  const requestId = typeof inbound === 'string' && REQUEST_ID.test(inbound) ? inbound : randomUUID();
+  const requestId = requestIdFor(typeof inbound === 'string' ? inbound : undefined);
   if ('requestId' in res) res.requestId = requestId;
   else res.setHeader('x-request-id', requestId);
   const headers: Record<string, string | number> = answer.headers;
