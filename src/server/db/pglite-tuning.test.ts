@@ -61,8 +61,21 @@ describe('tunePglite', () => {
       '2026-01-01T00:00:00.000Z',
       '2026-02-01T12:30:00.000Z',
     ]);
+    // Drizzle's statement ran prepared (pglite-statements.ts), not through PGlite's query().
+    expect(seen).toHaveLength(0);
+  });
+
+  it("passes a query with a blob to PGlite's query(), without Drizzle's parsers", async () => {
+    seen.length = 0;
+    const keep = (value: string) => value;
+    const parsers = Object.fromEntries(
+      [1114, 1184, 1186, 1082, 1231, 1115, 1185, 1187, 1182].map((oid) => [oid, keep]),
+    );
+    const blob = new Blob(['unused']);
+    const { rows } = await tuned.query<{ at: unknown }>('select at from moments', [], { parsers, blob });
+    expect(rows[0]?.at).toBe('2026-11-28 10:12:36.123456+00');
     expect(seen).toHaveLength(1);
-    expect(seen[0]?.options).toBeDefined();
+    expect(seen[0]?.options).toHaveProperty('blob', blob);
     expect(seen[0]?.options).not.toHaveProperty('parsers');
   });
 

@@ -4,10 +4,13 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { PGlite, Results, Transaction } from '@electric-sql/pglite';
+import { preparedStatements, type StatementScope } from './pglite-statements';
 
 type Parser = PGlite['parsers'][number];
 type Query = PGlite['query'];
 type QueryOptions = NonNullable<Parameters<Query>[2]>;
+/** The row type of exec()'s results. */
+type ExecRow = Awaited<ReturnType<PGlite['exec']>>[number]['rows'][number];
 
 /**
  * The types Drizzle's PGlite driver asks to receive as the database's text
@@ -71,6 +74,18 @@ function drizzleParsersInTable(client: PGlite) {
 }
 
 /**
+ * Whether exec() was given exactly one statement: statements are separated
+ * by semicolons, so a text without one (a trailing one aside) holds one. A
+ * semicolon anywhere else, even inside a literal, leaves the text to PGlite's
+ * exec() as it is. pg-boss sends its statements without parameters this way,
+ * among them the fetch of the next job.
+ */
+function isOneStatement(text: string): boolean {
+  const body = text.trimEnd().replace(/;$/, '');
+  return body.trim() !== '' && !body.includes(';');
+}
+
+/**
  * PGlite executes each statement synchronously on this thread, and its
  * promises settle as microtasks, which run before any timer or I/O callback.
  * So a queue of awaited statements (one request's transaction, then the next
@@ -81,30 +96,56 @@ function drizzleParsersInTable(client: PGlite) {
  * statement. Order and results are unchanged; the cost is a few microseconds
  * per statement. Applies to everything using the instance: Drizzle, pg-boss
  * and LISTEN.
+ *
+ * Statements sent with query() (Drizzle's and pg-boss's) run from named
+ * prepared statements (pglite-statements.ts), taking PGlite's own locks as
+ * its query() does, and so does an exec() of one statement; an exec() of
+ * several statements and a query that reads or writes a blob go to PGlite
+ * as before.
  */
 export function tunePglite(client: PGlite): PGlite {
   const parsing = drizzleParsersInTable(client);
-  const wrap = (target: Pick<PGlite, 'query' | 'exec'>) => {
+  const statements = preparedStatements(client);
+  const wrap = (target: Pick<PGlite, 'query' | 'exec'>, scope: StatementScope, isClosed: () => boolean) => {
     const query = target.query.bind(target);
     const exec = target.exec.bind(target);
+    const prepared = async <T>(
+      text: string,
+      params: unknown[] | undefined,
+      options: QueryOptions | undefined,
+    ) => {
+      if (scope === 'client') {
+        await client._checkReady();
+        return client._runExclusiveTransaction(() =>
+          client._runExclusiveQuery(() => statements.run<T>(text, params, options, scope)),
+        );
+      }
+      if (isClosed()) throw new Error('Transaction is closed');
+      return client._runExclusiveQuery(() => statements.run<T>(text, params, options, scope));
+    };
     target.query = (async (text: string, params?: unknown[], options?: QueryOptions) => {
       await nextTurn();
       const passed = parsing.options(options);
-      const result = await query(text, params, passed.options);
+      const result = options?.blob
+        ? await query(text, params, passed.options)
+        : await prepared(text, params, passed.options);
       return passed.convert ? parsing.convert(result, options) : result;
     }) as Query;
     target.exec = async (text, options) => {
       await nextTurn();
       const passed = parsing.options(options);
-      const results = await exec(text, passed.options);
+      const results =
+        !options?.blob && isOneStatement(text)
+          ? [await prepared<ExecRow>(text, [], passed.options)]
+          : await exec(text, passed.options);
       return passed.convert ? results.map((result) => parsing.convert(result, options)) : results;
     };
   };
-  wrap(client);
+  wrap(client, 'client', () => client.closed);
   const transaction = client.transaction.bind(client);
   client.transaction = <T>(callback: (tx: Transaction) => Promise<T>) =>
     transaction((tx) => {
-      wrap(tx);
+      wrap(tx, 'transaction', () => tx.closed);
       return callback(tx);
     });
   return client;
