@@ -382,7 +382,7 @@ describe.skipIf(skip !== undefined)('npm run dev:fakes: the platform against eve
           expect(original.status, label).toBe(200);
           expect(original.headers.get('content-type'), label).toMatch(/^image\/(png|jpeg|webp)$/);
           expect(original.bytes, label).toBeGreaterThan(100);
-          const thumb = await member.image(image.thumbUrl);
+          const thumb = await member.thumbnail(image.thumbUrl);
           expect(thumb.status, label).toBe(200);
           expect(thumb.headers.get('content-type'), label).toBe('image/webp');
         }

@@ -56,7 +56,9 @@ describe.skipIf(skip !== undefined)('X stack: the same journey with two separate
     const mine = await alice.via(web2!.url).image(fourDone.images[0]!.url);
     expect(mine.status).toBe(200);
     expect(mine.headers.get('content-type')).toBe('image/png');
-    expect((await alice.image(fourDone.images[0]!.thumbUrl)).headers.get('content-type')).toBe('image/webp');
+    expect((await alice.thumbnail(fourDone.images[0]!.thumbUrl)).headers.get('content-type')).toBe(
+      'image/webp',
+    );
 
     // A policy failure nobody watches: refunded by the workers alone.
     const refused = await create(bob, { prompt: 'forbidden [fail:content_policy]', n: 2 });

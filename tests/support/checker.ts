@@ -303,11 +303,14 @@ async function checkStoredObjects(
 ): Promise<number> {
   const listed = new Set<string>();
   for await (const entry of storage.list('generations/')) listed.add(entry.key);
-  const rows = await queryRows<{ object_key: string; thumb_key: string }>(
+  // thumb_key is null until the thumbnail, which follows the success, is stored: it names nothing yet.
+  const rows = await queryRows<{ object_key: string; thumb_key: string | null }>(
     db,
     sql`select object_key, thumb_key from generation_images`,
   );
-  const named = new Set(rows.flatMap((row) => [row.object_key, row.thumb_key]));
+  const named = new Set(
+    rows.flatMap((row) => (row.thumb_key ? [row.object_key, row.thumb_key] : [row.object_key])),
+  );
   const note = (name: InvariantName, key: string) => {
     violations[name].count++;
     if (violations[name].sample.length < SAMPLE_SIZE) violations[name].sample.push(key);

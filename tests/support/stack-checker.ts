@@ -230,7 +230,8 @@ export async function checkEndState(options: EndStateOptions): Promise<EndStateR
         generation_id: string;
         index: number;
         object_key: string;
-        thumb_key: string;
+        /** Null until the thumbnail, which follows the success, is stored. */
+        thumb_key: string | null;
       }>(
         db,
         sql`select generation_id::text as generation_id, index, object_key, thumb_key from generation_images`,
@@ -239,7 +240,9 @@ export async function checkEndState(options: EndStateOptions): Promise<EndStateR
     };
     const before = await listObjects(storage);
     const imagesBefore = await knownKeys();
-    const referencedBefore = new Set(imagesBefore.flatMap((i) => [i.object_key, i.thumb_key]));
+    const keysOf = (i: { object_key: string; thumb_key: string | null }) =>
+      i.thumb_key === null ? [i.object_key] : [i.object_key, i.thumb_key];
+    const referencedBefore = new Set(imagesBefore.flatMap(keysOf));
     const cutoff = Date.now() - config.generation.holdTimeoutSeconds * 1000;
     const orphansBefore = [...before].filter(([key]) => !referencedBefore.has(key));
     let sweep: SweepReport | 'skipped' = 'skipped';
@@ -250,13 +253,21 @@ export async function checkEndState(options: EndStateOptions): Promise<EndStateR
     }
     const after = await listObjects(storage);
     const images = await knownKeys();
-    const referenced = new Set(images.flatMap((i) => [i.object_key, i.thumb_key]));
+    const referenced = new Set(images.flatMap(keysOf));
     const orphansAfter = [...after.keys()].filter((key) => !referenced.has(key));
-    const dangling = images.filter((i) => !after.has(i.object_key) || !after.has(i.thumb_key));
+    const dangling = images.filter((i) => keysOf(i).some((key) => !after.has(key)));
     problem(orphansAfter, 'objects under generations/ without a row after the sweep');
     problem(
       dangling.map((i) => i.generation_id),
       'image rows whose object is missing',
+    );
+    // A job ends only once its thumbnails are recorded; a rerun completes what a killed run left.
+    const completedJobs = new Set(jobs.filter((job) => job.state === 'completed').map((job) => job.id));
+    problem(
+      images
+        .filter((i) => i.thumb_key === null && completedJobs.has(byId.get(i.generation_id)?.job_id ?? ''))
+        .map((i) => i.generation_id),
+      'images without a thumbnail although their job completed',
     );
     problem(
       [...after.keys()].filter((key) => [...deleted].some((id) => key.includes(id))),
@@ -267,7 +278,7 @@ export async function checkEndState(options: EndStateOptions): Promise<EndStateR
     const duplicates: string[] = [];
     const seenKeys = new Set<string>();
     for (const image of images) {
-      for (const key of [image.object_key, image.thumb_key]) {
+      for (const key of keysOf(image)) {
         if (seenKeys.has(key)) duplicates.push(key);
         seenKeys.add(key);
       }

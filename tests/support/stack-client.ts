@@ -166,6 +166,24 @@ export class Member {
   }
 
   /**
+   * GETs a generated image's thumbnail once it is made: it follows the
+   * generation's success by a few milliseconds, and until then the route
+   * serves the original in its place (`private, no-cache`). Polls for at most
+   * `timeoutMs` and answers the last response.
+   */
+  async thumbnail(
+    url: string,
+    timeoutMs = 10_000,
+  ): Promise<{ status: number; headers: Headers; bytes: number }> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const response = await this.image(url);
+      if (response.headers.get('content-type') === 'image/webp' || Date.now() > deadline) return response;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /**
    * A POST whose body arrives late: the headers and half the body are sent at
    * once, the rest when `release` resolves. The request is in flight all
    * that time (Q5: a shutdown must let it finish).

@@ -4,9 +4,9 @@
  * directly. No app imports, so process tests load it as cheaply as the
  * in-process ones (reliability.ts re-exports both helpers).
  */
-import { and, inArray, notInArray } from 'drizzle-orm';
+import { and, inArray, isNull, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../../src/server/db/client';
-import { generations, terminalStatuses } from '../../src/server/db/schema';
+import { generationImages, generations, terminalStatuses } from '../../src/server/db/schema';
 
 /** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs` with `describe()`. */
 export async function waitFor<T>(
@@ -26,14 +26,23 @@ export async function waitFor<T>(
 
 /**
  * Waits, reading the database as an observer (no client reads status), until
- * every one of the generations is finished; fails naming the ones that are not.
+ * every one of the generations is finished and its run is done: a succeeded
+ * generation's thumbnails follow its success by a few milliseconds
+ * (generations/thumbnails.ts), and a storage check (J3) must not see one
+ * stored but not yet recorded. Fails naming the generations still going.
  */
 export async function waitUntilFinished(db: Db, ids: readonly string[], timeoutMs: number): Promise<void> {
-  const unfinished = async () =>
-    db
+  const unfinished = async () => {
+    const running = await db
       .select({ id: generations.id, status: generations.status })
       .from(generations)
       .where(and(inArray(generations.id, [...ids]), notInArray(generations.status, [...terminalStatuses])));
+    if (running.length > 0) return running;
+    return db
+      .selectDistinct({ id: generationImages.generationId, status: sql<string>`'thumbnail pending'` })
+      .from(generationImages)
+      .where(and(inArray(generationImages.generationId, [...ids]), isNull(generationImages.thumbKey)));
+  };
   await waitFor(async () => ((await unfinished()).length === 0 ? true : undefined), {
     timeoutMs,
     intervalMs: 200,

@@ -1,7 +1,8 @@
 /**
  * How a run ends (architecture: "A generation, end to end", step 4): the
  * provider's images stored, then the generation finished in ONE transaction
- * with its hold, settled on success (succeed) or voided on failure (fail).
+ * with its hold, settled on success (succeed) or voided on failure (fail);
+ * after a success, the thumbnails (thumbnails.ts).
  * Both lock the generation's row first and write nothing when it is already
  * finished, so a cancel, a sweep and a late worker cannot both win.
  */
@@ -9,7 +10,6 @@ import { eq } from 'drizzle-orm';
 import type { CatalogRoute } from '../catalog/list-models';
 import { generationLedgerKeys, settleHold, voidHold } from '../credits';
 import { creditHolds, generationImages, generations, type GenerationAttempt } from '../db/schema';
-import { makeThumbnail } from '../images/make-thumbnail';
 import { processImage } from '../images/process-image';
 import type { ProviderErrorCode } from '../providers/errors';
 import type { GeneratedImage } from '../providers/types';
@@ -28,7 +28,6 @@ type Row = typeof generations.$inferSelect;
 export interface StoredImage {
   index: number;
   objectKey: string;
-  thumbKey: string;
   contentType: string;
   width: number;
   height: number;
@@ -43,21 +42,18 @@ export class InvalidOutput extends Error {
 
 /*
  * Object keys derive from the generation and the image's index: a rerun
- * overwrites, never duplicates. The original keeps its format's extension.
+ * overwrites, never duplicates. The original keeps its format's extension;
+ * the thumbnail's key is thumbnails.ts's.
  */
 const originalKey = (generationId: string, index: number, extension: string) =>
   `generations/${generationId}/${index}.${extension}`;
-const thumbnailKey = (generationId: string, index: number) =>
-  `generations/${generationId}/${index}.thumb.webp`;
 
 /**
- * Every image's original and thumbnail are made at the same time, both from
- * the provider's bytes (each checks them the same way; the thumbnail turns
- * the image upright, converts it to sRGB and drops metadata itself, so it
- * equals a thumbnail of the original), and each is written as soon as it is
- * made: the original's write overlaps the thumbnail's encoding. How many
- * encode at once is bounded by open-image.ts. A run that fails halfway may
- * leave objects no row refers to; the sweeper deletes those (J3).
+ * Every image's original is checked (re-encoded unless it is a plain PNG:
+ * process-image.ts) and written, all at once; how many decode at once is
+ * bounded by open-image.ts. Thumbnails come after the generation is reported
+ * succeeded (thumbnails.ts). A run that fails halfway may leave objects no
+ * row refers to; the sweeper deletes those (J3).
  */
 export async function storeImages(
   deps: GenerationDeps,
@@ -65,36 +61,21 @@ export async function storeImages(
   images: GeneratedImage[],
 ): Promise<StoredImage[]> {
   const limits = { maxPixels: deps.config.imageMaxPixels };
-  const encoded = async <T>(index: number, encoding: Promise<T>): Promise<T> => {
-    try {
-      return await encoding;
-    } catch (error) {
-      throw new InvalidOutput(`image ${index}: ${error instanceof Error ? error.message : String(error)}`, {
-        cause: error,
-      });
-    }
-  };
   return Promise.all(
     images.map(async (image, index): Promise<StoredImage> => {
-      const [original, thumbKey] = await Promise.all([
-        encoded(index, processImage(image.bytes, { ...limits, keepPlainPng: true })).then(
-          async (processed) => {
-            const objectKey = originalKey(row.id, index, processed.extension);
-            await deps.storage.put(objectKey, processed.bytes, { contentType: processed.contentType });
-            return { processed, objectKey };
-          },
-        ),
-        encoded(index, makeThumbnail(image.bytes, limits)).then(async (thumb) => {
-          const thumbKey = thumbnailKey(row.id, index);
-          await deps.storage.put(thumbKey, thumb.bytes, { contentType: 'image/webp' });
-          return thumbKey;
-        }),
-      ]);
-      const { processed, objectKey } = original;
+      let processed: Awaited<ReturnType<typeof processImage>>;
+      try {
+        processed = await processImage(image.bytes, { ...limits, keepPlainPng: true });
+      } catch (error) {
+        throw new InvalidOutput(`image ${index}: ${error instanceof Error ? error.message : String(error)}`, {
+          cause: error,
+        });
+      }
+      const objectKey = originalKey(row.id, index, processed.extension);
+      await deps.storage.put(objectKey, processed.bytes, { contentType: processed.contentType });
       return {
         index,
         objectKey,
-        thumbKey,
         contentType: processed.contentType,
         width: processed.width,
         height: processed.height,

@@ -1,26 +1,27 @@
 /**
- * A generation is never seen `succeeded` with one of its objects missing
- * (J3): the finishing transaction commits only once the originals and the
- * thumbnails are stored (finish-generation.ts). A thumbnail that cannot be
- * stored fails the run before anything is written, and the run is tried
- * again, charging once.
- *
- * (Writing the rows while the thumbnails were still being made, committing
- * after them, measured no faster on 2 cores, where the thumbnail and the
- * original already take both, and held PGlite's lock longer: decision 015.)
+ * How a generation's objects and rows come together (J3 at every moment):
+ * it is reported `succeeded` once its originals are stored and recorded;
+ * each thumbnail follows, recorded on its row only once stored, and the
+ * image route serves the original in its place meanwhile, never cached for
+ * long (thumbnails.ts). A thumbnail that cannot be stored leaves the job to
+ * run again, which completes it from the stored original without calling
+ * the provider or charging again; one whose generation was deleted meanwhile
+ * is deleted too; and the sweeper completes any that neither made.
  */
-import { eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, signUp, type TestApp } from '../../../tests/support/app';
 import { expectLedgerSound } from '../../../tests/support/ledger';
-import { waitFor } from '../../../tests/support/wait-finished';
+import { waitFor, waitUntilFinished } from '../../../tests/support/wait-finished';
 import { generationImages, generations } from '../db/schema';
 import type { GenerationView } from './queries';
+import { sweepOnce } from './sweeper';
+import { REPAIR_AFTER_MS, thumbnailKey } from './thumbnails';
 
 let t: TestApp;
 /** What the thumbnail writes do: wait this long first, or fail this many times. */
 const thumbnailWrites = { delayMs: 0, failures: 0 };
-const events: string[] = [];
+const stored: string[] = [];
 
 beforeAll(async () => {
   t = await createTestApp({ STARTER_CREDITS: '20' }, { workers: true });
@@ -34,21 +35,13 @@ beforeAll(async () => {
       }
       await new Promise((resolve) => setTimeout(resolve, thumbnailWrites.delayMs));
       await put(key, bytes, options);
-      events.push(`thumbnail stored ${key}`);
+      stored.push(key);
       return;
     }
     await put(key, bytes, options);
   };
 });
 afterAll(() => t.close());
-
-async function statusOf(id: string) {
-  const [row] = await t.database.db
-    .select({ status: generations.status })
-    .from(generations)
-    .where(eq(generations.id, id));
-  return row?.status;
-}
 
 async function submit(cookie: string) {
   const response = await t.request('/api/generations', {
@@ -65,75 +58,141 @@ async function view(cookie: string, id: string): Promise<GenerationView> {
   ).json()) as GenerationView;
 }
 
+const imagesOf = (id: string) =>
+  t.database.db
+    .select({
+      index: generationImages.index,
+      objectKey: generationImages.objectKey,
+      thumbKey: generationImages.thumbKey,
+    })
+    .from(generationImages)
+    .where(eq(generationImages.generationId, id))
+    .orderBy(generationImages.index);
+
+async function waitSucceeded(cookie: string, id: string): Promise<GenerationView> {
+  return waitFor(
+    async () => {
+      const current = await view(cookie, id);
+      if (current.status === 'failed' || current.status === 'canceled') throw new Error(current.status);
+      return current.status === 'succeeded' ? current : undefined;
+    },
+    {
+      timeoutMs: 30_000,
+      intervalMs: 10,
+      describe: async () => `generation ${id} still ${(await view(cookie, id)).status}`,
+    },
+  );
+}
+
 describe('finishing a generation', () => {
-  it('commits succeeded only once every thumbnail is stored', async () => {
+  it('reports succeeded with the originals stored, then records each thumbnail once it is stored', async () => {
     thumbnailWrites.delayMs = 400;
-    events.length = 0;
+    stored.length = 0;
     const { cookie } = await signUp(t);
     const id = await submit(cookie);
-    // Watch the row until it is finished: while a thumbnail is missing, it must not be succeeded.
-    // Thumbnail writes take 400 ms here: had the row been committed before them, they
-    // would still be on their way when it is first seen succeeded.
-    await waitFor(
-      async () => {
-        const status = await statusOf(id);
-        if (status === 'succeeded') {
-          expect(events).toHaveLength(2);
-          return true;
-        }
-        expect(['queued', 'running']).toContain(status);
-        return undefined;
-      },
-      {
-        timeoutMs: 20_000,
-        intervalMs: 10,
-        describe: async () => `generation ${id} still ${await statusOf(id)}`,
-      },
-    );
-    const finished = await view(cookie, id);
-    expect(finished).toMatchObject({ status: 'succeeded', charged: 2 });
+    const done = await waitSucceeded(cookie, id);
+    expect(done).toMatchObject({ charged: 2 });
+    expect(done.images).toHaveLength(2);
+    // Thumbnail writes take 400 ms here: none is stored yet, and no row names one.
+    expect(stored).toEqual([]);
     const storage = t.platform.generation.storage;
-    const rows = await t.database.db
-      .select({ objectKey: generationImages.objectKey, thumbKey: generationImages.thumbKey })
-      .from(generationImages)
-      .where(eq(generationImages.generationId, id));
-    expect(rows).toHaveLength(2);
-    for (const row of rows) {
-      expect(await storage.head(row.objectKey)).not.toBeNull();
-      expect(await storage.head(row.thumbKey)).not.toBeNull();
+    for (const image of await imagesOf(id)) {
+      expect(await storage.head(image.objectKey)).not.toBeNull();
+      expect(image.thumbKey).toBeNull();
     }
+    // Meanwhile the thumbnail's URL serves the original, revalidated on every use.
+    const standIn = await t.request(done.images[0]!.thumbUrl, { headers: { cookie } });
+    expect(standIn.status).toBe(200);
+    expect(standIn.headers.get('content-type')).toBe('image/png');
+    expect(standIn.headers.get('cache-control')).toBe('private, no-cache');
+    await standIn.arrayBuffer();
+
+    await waitUntilFinished(t.database.db, [id], 10_000);
+    expect(stored.sort()).toEqual([thumbnailKey(id, 0), thumbnailKey(id, 1)]);
+    for (const image of await imagesOf(id)) {
+      expect(image.thumbKey).toBe(thumbnailKey(id, image.index));
+      expect(await storage.head(image.thumbKey!)).not.toBeNull();
+    }
+    const thumbnail = await t.request(done.images[0]!.thumbUrl, { headers: { cookie } });
+    expect(thumbnail.headers.get('content-type')).toBe('image/webp');
+    expect(thumbnail.headers.get('cache-control')).toContain('immutable');
+    await thumbnail.arrayBuffer();
     await expectLedgerSound(t.database.db);
   });
 
-  it('runs again when a thumbnail cannot be stored, charging once', async () => {
+  it('runs the job again when a thumbnail cannot be stored, completing it from the original and charging once', async () => {
     thumbnailWrites.delayMs = 0;
     thumbnailWrites.failures = 1;
     const { cookie } = await signUp(t);
     const id = await submit(cookie);
-    const finished = await waitFor(
-      async () => {
-        const current = await view(cookie, id);
-        return ['succeeded', 'failed', 'canceled'].includes(current.status) ? current : undefined;
-      },
-      {
-        timeoutMs: 30_000,
-        intervalMs: 50,
-        describe: async () => `generation ${id} still ${(await view(cookie, id)).status}`,
-      },
-    );
+    await waitSucceeded(cookie, id);
+    await waitUntilFinished(t.database.db, [id], 30_000);
     expect(thumbnailWrites.failures).toBe(0);
-    expect(finished).toMatchObject({ status: 'succeeded', charged: 2 });
-    expect(finished.images).toHaveLength(2);
-    const rows = await t.database.db
-      .select({ thumbKey: generationImages.thumbKey })
-      .from(generationImages)
-      .where(eq(generationImages.generationId, id));
-    for (const row of rows) expect(await t.platform.generation.storage.head(row.thumbKey)).not.toBeNull();
+    const storage = t.platform.generation.storage;
+    for (const image of await imagesOf(id)) expect(await storage.head(image.thumbKey!)).not.toBeNull();
+    const [row] = await t.database.db
+      .select({ attempts: generations.attempts, charged: generations.charged })
+      .from(generations)
+      .where(eq(generations.id, id));
+    // The rerun found the generation finished: the provider was called once, and charged once.
+    expect(row?.attempts).toHaveLength(1);
+    expect(row?.charged).toBe(2);
     const credits = (await (await t.request('/api/credits', { headers: { cookie } })).json()) as {
       available: number;
       held: number;
     };
     expect(credits).toEqual(expect.objectContaining({ available: 18, held: 0 }));
     await expectLedgerSound(t.database.db);
+  });
+
+  it('deletes a thumbnail whose generation was deleted while it was made', async () => {
+    thumbnailWrites.delayMs = 400;
+    stored.length = 0;
+    const { cookie } = await signUp(t);
+    const id = await submit(cookie);
+    await waitSucceeded(cookie, id);
+    const deleted = await t.request(`/api/generations/${id}`, { method: 'DELETE', headers: { cookie } });
+    expect(deleted.status).toBe(204);
+    await waitFor(async () => (stored.length === 2 ? true : undefined), {
+      timeoutMs: 10_000,
+      intervalMs: 20,
+      describe: () => `${stored.length} of 2 thumbnails written`,
+    });
+    // The maker records nothing (the rows are gone) and deletes what it wrote.
+    await waitFor(
+      async () => {
+        const left: string[] = [];
+        for await (const entry of t.platform.generation.storage.list(`generations/${id}/`))
+          left.push(entry.key);
+        return left.length === 0 ? true : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 20, describe: () => `objects of ${id} still stored` },
+    );
+  });
+
+  it('has the sweeper complete a thumbnail that neither the run nor a rerun made', async () => {
+    thumbnailWrites.delayMs = 0;
+    const { cookie } = await signUp(t);
+    const id = await submit(cookie);
+    await waitSucceeded(cookie, id);
+    await waitUntilFinished(t.database.db, [id], 10_000);
+    // As a job that pg-boss gave up on after the success would leave it: no thumbnail, long ago.
+    const storage = t.platform.generation.storage;
+    await storage.delete(thumbnailKey(id, 1));
+    await t.database.db
+      .update(generationImages)
+      .set({ thumbKey: null })
+      .where(and(eq(generationImages.generationId, id), eq(generationImages.index, 1)));
+    const deps = t.platform.generation;
+    expect((await sweepOnce(deps)).thumbnailsCompleted).toBe(0); // too recent: its job may still make it
+    t.advance(REPAIR_AFTER_MS + 1_000);
+    expect((await sweepOnce(deps)).thumbnailsCompleted).toBe(1);
+    const missing = await t.database.db
+      .select({ index: generationImages.index })
+      .from(generationImages)
+      .where(and(eq(generationImages.generationId, id), isNull(generationImages.thumbKey)));
+    expect(missing).toEqual([]);
+    expect(await storage.head(thumbnailKey(id, 1))).not.toBeNull();
+    expect((await sweepOnce(deps)).thumbnailsCompleted).toBe(0);
   });
 });

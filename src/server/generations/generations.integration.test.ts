@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, signUp, type TestApp } from '../../../tests/support/app';
 import { expectLedgerSound } from '../../../tests/support/ledger';
+import { waitUntilFinished } from '../../../tests/support/wait-finished';
 import { generations } from '../db/schema';
 import type { GenerationView } from './queries';
 
@@ -85,8 +86,10 @@ describe('a generation', () => {
     expect(original.headers.get('cache-control')).toContain('immutable');
     const meta = await sharp(Buffer.from(await original.arrayBuffer())).metadata();
     expect([meta.width, meta.height]).toEqual([1024, 1024]);
+    await waitUntilFinished(t.database.db, [accepted.id], 10_000); // the thumbnails follow the success
     const thumb = await m.get(done.images[0]!.thumbUrl);
     expect(thumb.headers.get('content-type')).toBe('image/webp');
+    expect(thumb.headers.get('cache-control')).toContain('immutable');
     expect((await sharp(Buffer.from(await thumb.arrayBuffer())).metadata()).format).toBe('webp');
     const download = await m.get(done.images[1]!.downloadUrl);
     expect(download.headers.get('content-disposition')).toMatch(
@@ -233,6 +236,7 @@ describe('history', () => {
       ids.push(((await r.json()) as { id: string }).id);
     }
     for (const id of ids) await waitFor(m.get, id);
+    await waitUntilFinished(t.database.db, ids, 30_000); // and their thumbnails, which follow
     const first = (await (await m.get('/api/generations?limit=2')).json()) as {
       items: GenerationView[];
       nextCursor: string;
@@ -251,7 +255,9 @@ describe('history', () => {
       await t.database.db.query.generationImages.findMany({
         where: (i, { eq: is }) => is(i.generationId, victim.id),
       })
-    ).flatMap((i) => [i.objectKey, i.thumbKey]);
+    )
+      .flatMap((i) => [i.objectKey, i.thumbKey])
+      .filter((key): key is string => key !== null);
     expect(keys).toHaveLength(2);
     for (const key of keys) expect(await t.platform.generation.storage.head(key)).not.toBeNull();
     const deleted = await m.get(`/api/generations/${victim.id}`, { method: 'DELETE' });

@@ -13,6 +13,7 @@ import { decodeCursor, isUuid, olderThan, takePage } from '../db/keyset-page';
 import { generationImages, generations, models, terminalStatuses, type GenerationStatus } from '../db/schema';
 import { AppError } from '../errors';
 import { announce } from './events';
+import { thumbnailKey } from './thumbnails';
 import type { GenerationDeps } from './types';
 
 type GenerationRow = typeof generations.$inferSelect;
@@ -242,11 +243,13 @@ export async function deleteGeneration(deps: GenerationDeps, userId: string, id:
     if (!row) throw new AppError('not_found');
     if (!(terminalStatuses as readonly string[]).includes(row.status)) throw new AppError('conflict');
     const images = await tx
-      .select({ objectKey: generationImages.objectKey, thumbKey: generationImages.thumbKey })
+      .select({ objectKey: generationImages.objectKey, index: generationImages.index })
       .from(generationImages)
       .where(eq(generationImages.generationId, id));
     await tx.delete(generations).where(eq(generations.id, id));
-    return images.flatMap((image) => [image.objectKey, image.thumbKey]);
+    // The thumbnail's key whether or not it is recorded yet: one being made now is deleted
+    // here or, when it lands after this, by its maker (thumbnails.ts).
+    return images.flatMap((image) => [image.objectKey, thumbnailKey(id, image.index)]);
   });
   if (keys.length > 0) {
     await deps.storage.deleteMany(keys).catch((error: unknown) => {

@@ -197,11 +197,15 @@ export function generationRoutes(deps: AppDeps) {
       .from(generationImages)
       .where(and(eq(generationImages.id, id), eq(generationImages.userId, user.id)));
     if (!image) throw new AppError('not_found');
-    const key = variant === 'thumb' ? image.thumbKey : image.objectKey;
+    // A thumbnail not made yet (it follows the success by a few milliseconds): the
+    // original stands in, revalidated on every use so the thumbnail replaces it.
+    const standIn = variant === 'thumb' && image.thumbKey === null;
+    const key = variant === 'thumb' ? (image.thumbKey ?? image.objectKey) : image.objectKey;
     const extension = key.slice(key.lastIndexOf('.') + 1);
     const response = await serveObject(c, generation.storage, key, {
       filename: `image-${image.generationId.slice(0, 8)}-${image.index + 1}.${extension}`,
       download: c.req.query('download') === '1',
+      immutable: !standIn,
     });
     if (!response) throw new AppError('not_found');
     return response;

@@ -2,7 +2,8 @@
  * The worker's side of a generation (architecture: "A generation, end to
  * end", steps 3–4). Runs the provider along the model's routes with retries,
  * then stores what came back and finishes the generation in ONE transaction
- * with its hold (finish-generation.ts). Every step is safe to run
+ * with its hold (finish-generation.ts), then makes the thumbnails
+ * (thumbnails.ts). Every step is safe to run
  * again: pg-boss reruns the job after a crash, object keys derive from the
  * generation id and image index, and the hold resolves at most once.
  */
@@ -23,6 +24,7 @@ import {
   type StoredImage,
 } from './finish-generation';
 import { createNudges, webhookUrlFor, type Nudges } from './provider-wait';
+import { completeThumbnails, storeThumbnails } from './thumbnails';
 import type { GenerationDeps } from './types';
 
 export interface GenerationJob {
@@ -45,7 +47,12 @@ export async function runGeneration(deps: GenerationDeps, job: GenerationJob): P
   const { generationId } = job.data;
   const log = deps.logger.child({ generationId, jobId: job.id });
   const row = await markRunning(deps, generationId, deps.now());
-  if (!row) return; // finished, or its hold resolved: the sweeper or a cancel finishes it
+  if (!row) {
+    // Finished, or its hold resolved: the sweeper or a cancel finishes it. A
+    // run that died between its success and its thumbnails left them to this one.
+    await completeThumbnails(deps, generationId);
+    return;
+  }
   // One line per run: which process ran which generation, and how many runs came before.
   log.info({ retryCount: job.retryCount ?? 0 }, 'generation run started');
 
@@ -91,9 +98,16 @@ export async function runGeneration(deps: GenerationDeps, job: GenerationJob): P
     const finished = await succeed(deps, row, stored, outcome);
     if (!finished) {
       // Canceled or expired meanwhile: the hold is gone, so the images must go too (J3).
-      await deps.storage.deleteMany(stored.flatMap((s) => [s.objectKey, s.thumbKey]));
+      await deps.storage.deleteMany(stored.map((s) => s.objectKey));
       log.info('generation finished after its hold was resolved; images discarded');
+      return;
     }
+    // Reported succeeded; the job ends once the thumbnails are recorded too (thumbnails.ts).
+    await storeThumbnails(
+      deps,
+      row.id,
+      outcome.images.map((image, index) => ({ index, bytes: image.bytes })),
+    );
   } finally {
     unsubscribe();
   }

@@ -7,7 +7,8 @@
  *  2. repairs unfinished generations whose job is gone or finished (retention,
  *     a deleted row, a run that gave up): re-enqueued while the hold is still
  *     valid, otherwise failed and refunded;
- *  3. expires credit grants past their date;
+ *  3. expires credit grants past their date, and completes thumbnails that
+ *     neither a run nor its rerun made (thumbnails.ts);
  *  4. now and then, deletes stored objects that no row refers to (J3:
  *     generation images, and uploads whose row is gone) and,
  *     on disk, the temporary files of writes a crash interrupted, and forgets
@@ -24,6 +25,7 @@ import { knownUploadKeys } from '../uploads/queries';
 import { announce } from './events';
 import { isUuid } from './queries';
 import { fail } from './finish-generation';
+import { repairThumbnails } from './thumbnails';
 import type { GenerationDeps } from './types';
 
 export interface SweepReport {
@@ -31,6 +33,7 @@ export interface SweepReport {
   reenqueued: number;
   failedWithoutJob: number;
   expiredGrants: number;
+  thumbnailsCompleted: number;
   orphansDeleted: number;
   tempFilesRemoved: number;
   webhookDeliveriesForgotten: number;
@@ -51,6 +54,7 @@ export async function sweepOnce(
     reenqueued: 0,
     failedWithoutJob: 0,
     expiredGrants: 0,
+    thumbnailsCompleted: 0,
     orphansDeleted: 0,
     tempFilesRemoved: 0,
     webhookDeliveriesForgotten: 0,
@@ -139,8 +143,9 @@ export async function sweepOnce(
     after = last.id;
   }
 
-  // 3. Grants past their expiry.
+  // 3. Grants past their expiry, and thumbnails never made.
   report.expiredGrants = (await expireGrants(deps.db, now)).grants;
+  report.thumbnailsCompleted = await repairThumbnails(deps, now);
 
   // 4. Stored objects that no row refers to, older than any run that may still commit them.
   if (options.orphans) {
@@ -154,7 +159,7 @@ export async function sweepOnce(
           .select({ objectKey: generationImages.objectKey, thumbKey: generationImages.thumbKey })
           .from(generationImages)
           .where(inArray(generationImages.generationId, generationIdsOf(keys)));
-        return rows.flatMap((row) => [row.objectKey, row.thumbKey]);
+        return rows.flatMap((row) => (row.thumbKey ? [row.objectKey, row.thumbKey] : [row.objectKey]));
       },
     });
     // Uploads whose row is gone (a deleted account, a write whose row never committed).

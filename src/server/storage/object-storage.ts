@@ -62,3 +62,11 @@ export interface ObjectStorage {
   /** Releases connections; the storage is unusable afterwards. */
   close(): Promise<void>;
 }
+
+/** Reads an object's whole body into memory (for images, which are bounded by the pixel cap). */
+export async function readBody(object: StoredObject): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of object.body)
+    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks);
+}

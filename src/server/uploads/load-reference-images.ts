@@ -10,13 +10,12 @@
  * ReferenceImageMissingError says which, and the job should fail the
  * generation without retrying (a retry would find it gone again).
  */
-import { Buffer } from 'node:buffer';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { uploads } from '../db/schema';
 import { isUuid } from '../generations/queries';
 import type { ReferenceImage } from '../providers/types';
-import type { ObjectStorage } from '../storage/object-storage';
+import { readBody, type ObjectStorage } from '../storage/object-storage';
 
 export class ReferenceImageMissingError extends Error {
   override name = 'ReferenceImageMissingError';
@@ -44,12 +43,6 @@ export interface ReferenceImageSource {
   referenceUploadIds: readonly string[];
 }
 
-async function readAll(body: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-  return Buffer.concat(chunks);
-}
-
 export async function loadReferenceImages(
   deps: ReferenceImageDeps,
   row: ReferenceImageSource,
@@ -72,7 +65,7 @@ export async function loadReferenceImages(
     if (!upload) throw new ReferenceImageMissingError(id, 'row');
     const object = await deps.storage.get(upload.objectKey);
     if (!object) throw new ReferenceImageMissingError(id, 'object');
-    images.push({ bytes: await readAll(object.body), mediaType: upload.contentType });
+    images.push({ bytes: await readBody(object), mediaType: upload.contentType });
   }
   return images;
 }

@@ -140,7 +140,11 @@ export const generationImages = pgTable(
     index: integer('index').notNull(),
     /** Storage keys (never URLs): derived from generation id and index, so a retried job overwrites, never duplicates. */
     objectKey: text('object_key').notNull(),
-    thumbKey: text('thumb_key').notNull(),
+    /**
+     * Null until the thumbnail is stored: it is made after the generation is
+     * reported succeeded (decision 015), and the route serves the original meanwhile.
+     */
+    thumbKey: text('thumb_key'),
     contentType: text('content_type').notNull(),
     width: integer('width').notNull(),
     height: integer('height').notNull(),
@@ -149,7 +153,13 @@ export const generationImages = pgTable(
     seed: bigint('seed', { mode: 'number' }),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('generation_images_generation_index_idx').on(t.generationId, t.index)],
+  (t) => [
+    uniqueIndex('generation_images_generation_index_idx').on(t.generationId, t.index),
+    // the sweeper's look for images whose thumbnail was never made (normally none)
+    index('generation_images_without_thumbnail_idx')
+      .on(t.generationId)
+      .where(sql`${t.thumbKey} is null`),
+  ],
 );
 
 /** The generator's last model and settings, kept on the account (issue 3, part 6). */

@@ -1,0 +1,2 @@
+ALTER TABLE "generation_images" ALTER COLUMN "thumb_key" DROP NOT NULL;--> statement-breakpoint
+CREATE INDEX "generation_images_without_thumbnail_idx" ON "generation_images" USING btree ("generation_id") WHERE "generation_images"."thumb_key" is null;
