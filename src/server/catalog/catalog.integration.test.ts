@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../tests/support/db';
 import { queryRows, type Database, type Db } from '../db/client';
 import { catalogSeedEntries, catalogVersion, modelRoutes, models, providers } from '../db/schema';
-import { getModel, listModels, type CatalogProblem } from './list-models';
+import { catalogVersionColumn, getModel, listModels, type CatalogProblem } from './list-models';
 import { toPublicModel } from './public-model';
 import { seedCatalog } from './seed-catalog';
 import { seedModels, seedProviders, type SeedModel } from './seed-data';
@@ -369,6 +369,23 @@ describe('the catalog kept in memory', () => {
     expect((await listModels(db)).map((m) => m.id)).not.toContain('local-preview');
     await setProvider('local', true);
     expect((await listModels(db)).map((m) => m.id)).toContain('local-preview');
+  });
+
+  it('takes the version from a statement of the caller (catalogVersionColumn) instead of reading it', async () => {
+    await seedCatalog(db);
+    const read = async () =>
+      (await db.select({ version: catalogVersionColumn() }).from(catalogVersion))[0]!.version;
+    const before = await read();
+    expect(before).toBe(await version());
+    expect((await getModel(db, 'local-preview', { version: before }))?.nameEn).not.toBe('Renamed again');
+    await db.update(models).set({ nameEn: 'Renamed again' }).where(eq(models.id, 'local-preview'));
+    // The caller's statement saw the old version: the catalog kept for it stands, with no read of its own.
+    expect((await getModel(db, 'local-preview', { version: before }))?.nameEn).not.toBe('Renamed again');
+    const after = await read();
+    expect(after).toBe(before! + 1);
+    expect((await getModel(db, 'local-preview', { version: after }))?.nameEn).toBe('Renamed again');
+    // No version row at all (null): read, and kept for nobody.
+    expect((await getModel(db, 'local-preview', { version: null }))?.nameEn).toBe('Renamed again');
   });
 
   it('hands out copies: a caller changing its model changes nothing for the next one', async () => {

@@ -7,7 +7,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { and, count, eq, inArray } from 'drizzle-orm';
-import { getModel } from '../catalog/list-models';
+import { catalogVersionColumn, getModel } from '../catalog/list-models';
 import { resolveRequestShape, shapeErrorToFieldError } from '../catalog/request-shape';
 import { generationLedgerKeys, placeHold } from '../credits';
 import type { Db } from '../db/client';
@@ -54,7 +54,14 @@ export async function createGeneration(
     if (earlier) return replay(earlier, requestHash);
   }
 
-  const model = await getModel(deps.db, input.modelId);
+  // One statement reads what the checks below need: the catalog's version (so that
+  // getModel needs none of its own) and the member's unfinished generations, a cheap
+  // early refusal for a flood (the exact count is inside the transaction).
+  const [state] = await deps.db
+    .select({ active: count(), catalogVersion: catalogVersionColumn() })
+    .from(generations)
+    .where(activeOf(input.userId));
+  const model = await getModel(deps.db, input.modelId, { version: state?.catalogVersion ?? null });
   if (!model || !model.isUsable) throw invalid([{ field: 'modelId', message: 'validation.unknownModel' }]);
   const prompt = input.prompt.trim();
   if (prompt === '') throw invalid([{ field: 'prompt', message: 'validation.promptRequired' }]);
@@ -85,8 +92,8 @@ export async function createGeneration(
   // Before any credit is held: each reference must be one of the member's own uploads.
   const referenceUploadIds = await assertOwnUploads(deps.db, input.userId, input.referenceUploadIds ?? []);
 
-  // A cheap early refusal for a flood; the exact check is inside the transaction below.
-  await enforceActiveLimit(deps.db, deps.config.generation.maxActivePerUser, input.userId);
+  // After validation, so a bad request hears why before a busy one hears to wait.
+  refuseOverLimit(state?.active ?? 0, deps.config.generation.maxActivePerUser);
 
   const id = randomUUID();
   const now = deps.now();
@@ -165,15 +172,17 @@ function replay(
   return { id: earlier.id, status: earlier.status, cost: earlier.cost, replayed: true };
 }
 
+const activeOf = (userId: string) =>
+  and(eq(generations.userId, userId), inArray(generations.status, ['queued', 'running']));
+
 /** Per-member backpressure: a flood of submits queues behind a cap instead of filling the queue. */
+function refuseOverLimit(active: number, limit: number) {
+  if (active >= limit) throw new AppError('rate_limited', { retryAfterSeconds: 5 });
+}
+
 async function enforceActiveLimit(db: Db, limit: number, userId: string) {
-  const [row] = await db
-    .select({ active: count() })
-    .from(generations)
-    .where(and(eq(generations.userId, userId), inArray(generations.status, ['queued', 'running'])));
-  if ((row?.active ?? 0) >= limit) {
-    throw new AppError('rate_limited', { retryAfterSeconds: 5 });
-  }
+  const [row] = await db.select({ active: count() }).from(generations).where(activeOf(userId));
+  refuseOverLimit(row?.active ?? 0, limit);
 }
 
 function hashRequest(input: CreateGenerationInput): string {

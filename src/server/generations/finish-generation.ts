@@ -10,7 +10,7 @@ import { eq } from 'drizzle-orm';
 import type { CatalogRoute } from '../catalog/list-models';
 import { generationLedgerKeys, settleHold, voidHold } from '../credits';
 import { creditHolds, generationImages, generations, type GenerationAttempt } from '../db/schema';
-import { processImage } from '../images/process-image';
+import { isPlainPng, processImage } from '../images/process-image';
 import type { ProviderErrorCode } from '../providers/errors';
 import type { GeneratedImage } from '../providers/types';
 import { announcedColumn } from './events';
@@ -51,9 +51,11 @@ const originalKey = (generationId: string, index: number, extension: string) =>
 /**
  * Every image's original is checked (re-encoded unless it is a plain PNG:
  * process-image.ts) and written, all at once; how many decode at once is
- * bounded by open-image.ts. Thumbnails come after the generation is reported
- * succeeded (thumbnails.ts). A run that fails halfway may leave objects no
- * row refers to; the sweeper deletes those (J3).
+ * bounded by open-image.ts. A plain PNG is stored as it came, so its bytes
+ * are known before its pixels are checked: its write runs alongside the
+ * check and is undone when the check fails. Thumbnails come after the
+ * generation is reported succeeded (thumbnails.ts). A run that fails
+ * halfway may leave objects no row refers to; the sweeper deletes those (J3).
  */
 export async function storeImages(
   deps: GenerationDeps,
@@ -63,16 +65,29 @@ export async function storeImages(
   const limits = { maxPixels: deps.config.imageMaxPixels };
   return Promise.all(
     images.map(async (image, index): Promise<StoredImage> => {
+      const early = isPlainPng(image.bytes) ? originalKey(row.id, index, 'png') : undefined;
+      const writing = early && deps.storage.put(early, image.bytes, { contentType: 'image/png' });
+      const undoEarly = async () => {
+        if (!early || !writing) return;
+        await writing.catch(() => {});
+        await deps.storage.delete(early);
+      };
       let processed: Awaited<ReturnType<typeof processImage>>;
       try {
         processed = await processImage(image.bytes, { ...limits, keepPlainPng: true });
       } catch (error) {
+        await undoEarly();
         throw new InvalidOutput(`image ${index}: ${error instanceof Error ? error.message : String(error)}`, {
           cause: error,
         });
       }
       const objectKey = originalKey(row.id, index, processed.extension);
-      await deps.storage.put(objectKey, processed.bytes, { contentType: processed.contentType });
+      if (writing && objectKey === early && processed.bytes.equals(image.bytes)) {
+        await writing;
+      } else {
+        await undoEarly();
+        await deps.storage.put(objectKey, processed.bytes, { contentType: processed.contentType });
+      }
       return {
         index,
         objectKey,

@@ -7,8 +7,9 @@
  * again: pg-boss reruns the job after a crash, object keys derive from the
  * generation id and image index, and the hold resolves at most once.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { and, eq, exists, getTableColumns, inArray, sql } from 'drizzle-orm';
-import { getModel, type CatalogRoute } from '../catalog/list-models';
+import { catalogVersionColumn, getModel, type CatalogRoute } from '../catalog/list-models';
 import { creditHolds, generations, type GenerationAttempt, type StoredPendingWork } from '../db/schema';
 import { ProviderError, canFallBackCode, type ProviderErrorCode } from '../providers/errors';
 import { runWithRetry } from '../providers/retry';
@@ -46,13 +47,14 @@ type Row = typeof generations.$inferSelect;
 export async function runGeneration(deps: GenerationDeps, job: GenerationJob): Promise<void> {
   const { generationId } = job.data;
   const log = deps.logger.child({ generationId, jobId: job.id });
-  const row = await markRunning(deps, generationId, deps.now());
-  if (!row) {
+  const started = await markRunning(deps, generationId, deps.now());
+  if (!started) {
     // Finished, or its hold resolved: the sweeper or a cancel finishes it. A
     // run that died between its success and its thumbnails left them to this one.
     await completeThumbnails(deps, generationId);
     return;
   }
+  const { row, catalogVersion } = started;
   // One line per run: which process ran which generation, and how many runs came before.
   log.info({ retryCount: job.retryCount ?? 0 }, 'generation run started');
 
@@ -78,7 +80,7 @@ export async function runGeneration(deps: GenerationDeps, job: GenerationJob): P
       return;
     }
     const signal = AbortSignal.any([job.signal, canceled.signal]);
-    const outcome = await callProvider(deps, row, { signal, nudges, references });
+    const outcome = await callProvider(deps, row, { signal, nudges, references, catalogVersion });
     if (canceled.signal.aborted) return;
     if (job.signal.aborted) throw new RunInterrupted('the job was stopped; pg-boss will run it again');
     if (!outcome.ok) {
@@ -103,6 +105,9 @@ export async function runGeneration(deps: GenerationDeps, job: GenerationJob): P
       return;
     }
     // Reported succeeded; the job ends once the thumbnails are recorded too (thumbnails.ts).
+    // A turn of the event loop first: the status streams' reads of the success, woken by
+    // its commit, go ahead of the thumbnails' own work on this thread.
+    await nextTurn();
     await storeThumbnails(
       deps,
       row.id,
@@ -116,11 +121,15 @@ export async function runGeneration(deps: GenerationDeps, job: GenerationJob): P
 /**
  * Marks the generation running, unless it is finished or its hold is no
  * longer open, and announces it: one statement (the update's RETURNING
- * sends the notification), so a run starts with one round trip. Returns the
- * row, or undefined when there is nothing to run. A rerun keeps the first
- * run's start time.
+ * sends the notification, and reads the catalog's version for getModel),
+ * so a run starts with one round trip. Returns the row, or undefined when
+ * there is nothing to run. A rerun keeps the first run's start time.
  */
-async function markRunning(deps: GenerationDeps, generationId: string, at: Date): Promise<Row | undefined> {
+async function markRunning(
+  deps: GenerationDeps,
+  generationId: string,
+  at: Date,
+): Promise<{ row: Row; catalogVersion: number | null } | undefined> {
   const [started] = await deps.db
     .update(generations)
     .set({
@@ -139,10 +148,14 @@ async function markRunning(deps: GenerationDeps, generationId: string, at: Date)
         ),
       ),
     )
-    .returning({ ...getTableColumns(generations), announced: announcedColumn('running') });
+    .returning({
+      ...getTableColumns(generations),
+      announced: announcedColumn('running'),
+      catalogVersion: catalogVersionColumn(),
+    });
   if (!started) return undefined;
-  const { announced: _announced, ...row } = started;
-  return row;
+  const { announced: _announced, catalogVersion, ...row } = started;
+  return { row, catalogVersion };
 }
 
 type ProviderOutcome =
@@ -159,7 +172,7 @@ type ProviderOutcome =
 async function callProvider(
   deps: GenerationDeps,
   row: Row,
-  run: { signal: AbortSignal; nudges: Nudges; references: ReferenceImage[] },
+  run: { signal: AbortSignal; nudges: Nudges; references: ReferenceImage[]; catalogVersion: number | null },
 ): Promise<ProviderOutcome> {
   const { signal, nudges, references } = run;
   const attempts: GenerationAttempt[] = [...row.attempts];
@@ -167,7 +180,7 @@ async function callProvider(
   // an attempt on the same route polls it rather than submitting again.
   let pending: StoredPendingWork | null = row.pendingWork;
   const deadline = new Date(row.createdAt.getTime() + deps.config.generation.holdTimeoutSeconds * 1000);
-  const model = await getModel(deps.db, row.modelId);
+  const model = await getModel(deps.db, row.modelId, { version: run.catalogVersion });
   const routes = model?.routes.filter((route) => route.isAvailable) ?? [];
   if (routes.length === 0) return { ok: false, code: 'model_unavailable', attempts };
   const { generation } = deps.config;
