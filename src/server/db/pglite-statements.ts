@@ -91,7 +91,7 @@ export function preparedStatements(client: PGlite, options: StatementOptions = {
       serialize.describe({ type: 'S', name }),
       serialize.sync(),
     );
-    const messages = await client.execProtocolStream(concat(parts), {
+    const messages = await client.execProtocolStream(Buffer.concat(parts), {
       syncToFs: false,
       ...(options?.onNotice ? { onNotice: options.onNotice } : {}),
     });
@@ -114,7 +114,11 @@ export function preparedStatements(client: PGlite, options: StatementOptions = {
       return toText ? toText(param) : (param as { toString(): string }).toString();
     });
     return client.execProtocolStream(
-      concat([serialize.bind({ statement: prepared.name, values }), serialize.execute({}), serialize.sync()]),
+      Buffer.concat([
+        serialize.bind({ statement: prepared.name, values }),
+        serialize.execute({}),
+        serialize.sync(),
+      ]),
       { syncToFs: false, ...(options?.onNotice ? { onNotice: options.onNotice } : {}) },
     );
   }
@@ -183,16 +187,4 @@ function isStale(error: unknown): error is Error & { code: string } {
   if (!(error instanceof Error)) return false;
   const { code } = error as { code?: string };
   return code === '26000' || (code === '0A000' && error.message.includes('cached plan'));
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
