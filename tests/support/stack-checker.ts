@@ -200,14 +200,23 @@ export async function checkEndState(options: EndStateOptions): Promise<EndStateR
     'deleted generations with an open hold',
   );
 
-  // Jobs pg-boss gave up on must have ended their generation as failed and refunded.
+  // Jobs pg-boss gave up on must have ended their generation: failed and refunded, or,
+  // when the runs it gave up on came after the success (its thumbnails: decision 015),
+  // succeeded and settled (the settle itself is checked above; the sweeper makes the thumbnails).
   const exhausted = jobs.filter((job) => job.state === 'failed');
   const exhaustedIds = new Set(exhausted.map((job) => job.id));
   const exhaustedWrong = rows
     .filter((row) => row.job_id && exhaustedIds.has(row.job_id))
-    .filter((row) => row.status !== 'failed' || row.hold_status !== 'voided')
+    .filter(
+      (row) =>
+        !(row.status === 'failed' && row.hold_status === 'voided') &&
+        !(row.status === 'succeeded' && row.hold_status === 'settled'),
+    )
     .map((row) => row.id);
-  problem(exhaustedWrong, 'generations whose job pg-boss gave up on, not failed and voided');
+  problem(
+    exhaustedWrong,
+    'generations whose job pg-boss gave up on, neither failed and voided nor succeeded',
+  );
 
   // L1–L3 from the shared checker; an open hold past its timeout plus one sweep is stale.
   const ledger = await checkLedger(db, {
