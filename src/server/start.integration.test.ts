@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
 import { describe, expect, it } from 'vitest';
 import { startServer } from './start';
 
@@ -99,5 +100,38 @@ describe('startServer with a readiness delay', () => {
     expect(JSON.parse(during.body)).toMatchObject({ draining: true });
     await stopped;
     await expect(get(`${running.url}/readyz`)).rejects.toThrow(/ECONNREFUSED/);
+  }, 60_000);
+});
+
+describe('startServer on the embedded database', () => {
+  it('vacuums it on the autovacuum_naptime of its data folder (decision 022)', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'imagegen-start-'));
+    // The data folder's own setting, as an operator would make it: a pass every second.
+    const setup = await PGlite.create({ dataDir: path.join(dataDir, 'db') });
+    await setup.exec(`alter system set autovacuum_naptime = '1s'`);
+    await setup.close();
+    const running = await startServer({
+      env: { NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
+      handleSignals: false,
+    });
+    try {
+      const pglite = running.database.pglite!;
+      await pglite.exec('create table churned (id int primary key, v int not null)');
+      await pglite.query('insert into churned select g, g from generate_series(1, 500) g');
+      await pglite.query('update churned set v = v + 1');
+      const vacuums = async () =>
+        (
+          await pglite.query<{ n: number }>(
+            `select vacuum_count::int as n from pg_stat_user_tables where relname = 'churned'`,
+          )
+        ).rows[0]?.n ?? 0;
+      const deadline = Date.now() + 15_000;
+      while ((await vacuums()) === 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(await vacuums()).toBeGreaterThanOrEqual(1);
+    } finally {
+      await running.stop();
+    }
   }, 60_000);
 });

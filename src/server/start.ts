@@ -14,6 +14,7 @@ import { createAuth } from './auth/auth';
 import { startPlatform } from './platform';
 import { loadConfig, type Config } from './config';
 import { openDatabase, type Database } from './db/client';
+import { startPgliteMaintenance } from './db/pglite-maintenance';
 import type { AppDeps } from './http/context';
 import { createLogger, stdoutDestination, type Logger } from './log';
 import { answerFromMemory } from './pages/from-memory';
@@ -53,6 +54,8 @@ export async function startServer(options: {
   const logger = createLogger({ level: config.logLevel, destination: logDestination });
   const database = await openDatabaseFor(config, logger);
   await database.migrate();
+  // PGlite has no autovacuum: the platform does its job (decision 022).
+  const maintenance = database.pglite ? startPgliteMaintenance(database.pglite, logger) : undefined;
   const auth = createAuth({ config, db: database.db, logger });
   const platform = await startPlatform({
     config,
@@ -144,6 +147,7 @@ export async function startServer(options: {
       await platformStopped;
       // Render workers may still ask for sessions while they finish: before the database.
       await pages?.renderPool?.close();
+      await maintenance?.stop();
       await database.close();
       logger.info('stopped');
       logDestination.flushSync();
