@@ -6,7 +6,9 @@
  * long (thumbnails.ts). A thumbnail that cannot be stored leaves the job to
  * run again, which completes it from the stored original without calling
  * the provider or charging again; one whose generation was deleted meanwhile
- * is deleted too; and the sweeper completes any that neither made.
+ * is deleted too; and the sweeper completes any that neither made, holding
+ * back the ones it cannot complete (an original missing) instead of trying
+ * them, and warning, on every pass.
  */
 import { and, eq, isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,8 +17,9 @@ import { expectLedgerSound } from '../../../tests/support/ledger';
 import { waitFor, waitUntilFinished } from '../../../tests/support/wait-finished';
 import { generationImages, generations } from '../db/schema';
 import type { GenerationView } from './queries';
+import { readBody } from '../storage/object-storage';
 import { sweepOnce } from './sweeper';
-import { REPAIR_AFTER_MS, thumbnailKey } from './thumbnails';
+import { REPAIR_AFTER_MS, repairBackoff, thumbnailKey } from './thumbnails';
 
 let t: TestApp;
 /** What the thumbnail writes do: wait this long first, or fail this many times. */
@@ -194,5 +197,68 @@ describe('finishing a generation', () => {
     expect(missing).toEqual([]);
     expect(await storage.head(thumbnailKey(id, 1))).not.toBeNull();
     expect((await sweepOnce(deps)).thumbnailsCompleted).toBe(0);
+  });
+
+  it('holds back a generation whose thumbnail cannot be made, trying it again less and less often', async () => {
+    const { cookie } = await signUp(t);
+    const broken = await submit(cookie);
+    await waitSucceeded(cookie, broken);
+    const fine = await submit(cookie);
+    await waitSucceeded(cookie, fine);
+    await waitUntilFinished(t.database.db, [broken, fine], 10_000);
+    // The earlier tests' thumbnails too: the sweeps below must find only these two.
+    await waitFor(
+      async () =>
+        (await t.database.db.select().from(generationImages).where(isNull(generationImages.thumbKey)))
+          .length === 0 || undefined,
+      { timeoutMs: 10_000, intervalMs: 20, describe: async () => 'images without a thumbnail remain' },
+    );
+    const storage = t.platform.generation.storage;
+    // Both lost a thumbnail; the first also lost the original it would be made from.
+    const [original] = await imagesOf(broken);
+    const originalBytes = await readBody((await storage.get(original!.objectKey))!);
+    await storage.delete(original!.objectKey);
+    for (const id of [broken, fine]) {
+      await storage.delete(thumbnailKey(id, 0));
+      await t.database.db
+        .update(generationImages)
+        .set({ thumbKey: null })
+        .where(and(eq(generationImages.generationId, id), eq(generationImages.index, 0)));
+    }
+    const deps = t.platform.generation;
+    const thumbnailBackoff = repairBackoff();
+    const warnings = () =>
+      t.logs.filter((line) => line.includes('thumbnails not completed') && line.includes(broken)).length;
+    const sweep = async () => (await sweepOnce(deps, { thumbnailBackoff })).thumbnailsCompleted;
+
+    t.advance(REPAIR_AFTER_MS + 1_000);
+    expect(await sweep()).toBe(1); // the fine one; the broken one is held back
+    expect(await storage.head(thumbnailKey(fine, 0))).not.toBeNull();
+    expect(warnings()).toBe(1);
+    expect(t.logs.find((line) => line.includes('thumbnails not completed') && line.includes(broken))).toMatch(
+      /"withoutOriginal":1/,
+    );
+
+    // Held back: the next passes neither try it nor warn again.
+    expect(await sweep()).toBe(0);
+    t.advance(REPAIR_AFTER_MS / 2);
+    expect(await sweep()).toBe(0);
+    expect(warnings()).toBe(1);
+
+    // Its time comes: tried once more, then held back twice as long.
+    t.advance(REPAIR_AFTER_MS / 2 + 1_000);
+    expect(await sweep()).toBe(0);
+    expect(warnings()).toBe(2);
+    t.advance(REPAIR_AFTER_MS + 1_000);
+    expect(await sweep()).toBe(0);
+    expect(warnings()).toBe(2);
+
+    // The original is back (restored from a backup): the next try completes the thumbnail.
+    await storage.put(original!.objectKey, originalBytes, { contentType: 'image/png' });
+    t.advance(REPAIR_AFTER_MS + 1_000);
+    expect(await sweep()).toBe(1);
+    expect(warnings()).toBe(2);
+    expect(await storage.head(thumbnailKey(broken, 0))).not.toBeNull();
+    expect((await imagesOf(broken))[0]!.thumbKey).toBe(thumbnailKey(broken, 0));
   });
 });

@@ -25,7 +25,7 @@ import { knownUploadKeys } from '../uploads/queries';
 import { announce } from './events';
 import { isUuid } from './queries';
 import { fail } from './finish-generation';
-import { repairThumbnails } from './thumbnails';
+import { repairBackoff, repairThumbnails, type RepairBackoff } from './thumbnails';
 import type { GenerationDeps } from './types';
 
 export interface SweepReport {
@@ -47,7 +47,11 @@ const WEBHOOK_MEMORY_MS = 7 * 24 * 3600 * 1000;
 
 export async function sweepOnce(
   deps: GenerationDeps,
-  options: { orphans?: boolean } = {},
+  options: {
+    orphans?: boolean;
+    /** The generations whose thumbnails this sweeper could not complete, kept between passes. */
+    thumbnailBackoff?: RepairBackoff;
+  } = {},
 ): Promise<SweepReport> {
   const report: SweepReport = {
     expiredHolds: 0,
@@ -145,7 +149,7 @@ export async function sweepOnce(
 
   // 3. Grants past their expiry, and thumbnails never made.
   report.expiredGrants = (await expireGrants(deps.db, now)).grants;
-  report.thumbnailsCompleted = await repairThumbnails(deps, now);
+  report.thumbnailsCompleted = await repairThumbnails(deps, now, options.thumbnailBackoff);
 
   // 4. Stored objects that no row refers to, older than any run that may still commit them.
   if (options.orphans) {
@@ -203,9 +207,13 @@ export interface Sweeper {
 export function startSweeper(deps: GenerationDeps): Sweeper {
   let passes = 0;
   let running: Promise<void> | undefined;
+  const thumbnailBackoff = repairBackoff();
   const pass = async () => {
     try {
-      const report = await sweepOnce(deps, { orphans: passes++ % ORPHAN_SWEEP_EVERY === 0 });
+      const report = await sweepOnce(deps, {
+        orphans: passes++ % ORPHAN_SWEEP_EVERY === 0,
+        thumbnailBackoff,
+      });
       const acted = Object.values(report).some((n) => n > 0);
       if (acted) deps.logger.info({ sweep: report }, 'sweeper acted');
     } catch (error) {

@@ -16,7 +16,7 @@
  * (the generation was deleted meanwhile) is deleted again, so no path leaves
  * an object no row names (J3) or a row naming a missing object.
  */
-import { and, eq, isNull, lt } from 'drizzle-orm';
+import { and, asc, eq, isNull, lt, notInArray } from 'drizzle-orm';
 import { generationImages, generations } from '../db/schema';
 import { makeThumbnail } from '../images/make-thumbnail';
 import { readBody } from '../storage/object-storage';
@@ -28,6 +28,10 @@ type ThumbnailDeps = Pick<GenerationDeps, 'db' | 'storage' | 'config' | 'logger'
 export const REPAIR_AFTER_MS = 10 * 60_000;
 /** How many generations one sweep completes at most. */
 const REPAIR_BATCH = 20;
+/** A generation the sweeper could not complete is tried again after REPAIR_AFTER_MS, then twice as long each time, up to a day. */
+const REPAIR_BACKOFF_MAX_MS = 24 * 3600_000;
+/** How many such generations a sweeper remembers (the ones it failed on longest ago are forgotten first). */
+const REPAIR_BACKOFF_LIMIT = 1000;
 
 export const thumbnailKey = (generationId: string, index: number) =>
   `generations/${generationId}/${index}.thumb.webp`;
@@ -72,8 +76,13 @@ export async function storeThumbnails(
 /**
  * Completes a succeeded generation's missing thumbnails from its stored
  * originals (a rerun, the sweeper). One statement when none is missing.
+ * Returns how many it recorded and how many it could not make because their
+ * original is missing from storage.
  */
-export async function completeThumbnails(deps: ThumbnailDeps, generationId: string): Promise<number> {
+export async function completeThumbnails(
+  deps: ThumbnailDeps,
+  generationId: string,
+): Promise<{ recorded: number; withoutOriginal: number }> {
   const missing = await deps.db
     .select({ index: generationImages.index, objectKey: generationImages.objectKey })
     .from(generationImages)
@@ -85,7 +94,7 @@ export async function completeThumbnails(deps: ThumbnailDeps, generationId: stri
         eq(generations.status, 'succeeded'),
       ),
     );
-  if (missing.length === 0) return 0;
+  if (missing.length === 0) return { recorded: 0, withoutOriginal: 0 };
   const sources: ThumbnailSource[] = [];
   for (const image of missing) {
     const object = await deps.storage.get(image.objectKey);
@@ -95,30 +104,87 @@ export async function completeThumbnails(deps: ThumbnailDeps, generationId: stri
     }
     sources.push({ index: image.index, bytes: await readBody(object) });
   }
-  return storeThumbnails(deps, generationId, sources);
+  return {
+    recorded: await storeThumbnails(deps, generationId, sources),
+    withoutOriginal: missing.length - sources.length,
+  };
 }
 
-/** The sweeper's part: generations finished before `now − REPAIR_AFTER_MS` with an image still without a thumbnail. */
-export async function repairThumbnails(deps: ThumbnailDeps, now: Date): Promise<number> {
+/**
+ * The generations whose thumbnails a sweeper could not complete (an original
+ * missing from storage, a failing read or write) and when to try each again,
+ * so that neither its log nor its batch fills with the same few every pass
+ * while others wait. Kept by the sweeper of each process, in memory: after a
+ * restart each is tried once more.
+ */
+export interface RepairBackoff {
+  /** The generations not to try before `now` (ms), at most REPAIR_BACKOFF_LIMIT. */
+  waiting(now: number): string[];
+  /** Records a failed attempt; returns when to try again (ms). */
+  failed(generationId: string, now: number): number;
+  completed(generationId: string): void;
+}
+
+export function repairBackoff(): RepairBackoff {
+  const retries = new Map<string, { at: number; delayMs: number }>();
+  return {
+    waiting: (now) => [...retries].filter(([, retry]) => retry.at > now).map(([id]) => id),
+    failed(generationId, now) {
+      const previous = retries.get(generationId);
+      const delayMs = previous ? Math.min(previous.delayMs * 2, REPAIR_BACKOFF_MAX_MS) : REPAIR_AFTER_MS;
+      // Re-inserted, so the map's order is the order of the latest failures.
+      retries.delete(generationId);
+      retries.set(generationId, { at: now + delayMs, delayMs });
+      if (retries.size > REPAIR_BACKOFF_LIMIT) retries.delete(retries.keys().next().value!);
+      return now + delayMs;
+    },
+    completed: (generationId) => void retries.delete(generationId),
+  };
+}
+
+/**
+ * The sweeper's part: generations finished before `now − REPAIR_AFTER_MS`
+ * with an image still without a thumbnail, oldest first, except those
+ * `backoff` holds back. Returns how many thumbnails it recorded.
+ */
+export async function repairThumbnails(
+  deps: ThumbnailDeps,
+  now: Date,
+  backoff: RepairBackoff = repairBackoff(),
+): Promise<number> {
+  const heldBack = backoff.waiting(now.getTime());
   const stale = await deps.db
-    .selectDistinct({ id: generationImages.generationId })
+    .selectDistinct({ id: generationImages.generationId, finishedAt: generations.finishedAt })
     .from(generationImages)
     .innerJoin(generations, eq(generations.id, generationImages.generationId))
     .where(
       and(
         isNull(generationImages.thumbKey),
         lt(generations.finishedAt, new Date(now.getTime() - REPAIR_AFTER_MS)),
+        heldBack.length > 0 ? notInArray(generationImages.generationId, heldBack) : undefined,
       ),
     )
+    .orderBy(asc(generations.finishedAt))
     .limit(REPAIR_BATCH);
   let recorded = 0;
   for (const { id } of stale) {
     try {
-      recorded += await completeThumbnails(deps, id);
-    } catch (error) {
+      const result = await completeThumbnails(deps, id);
+      recorded += result.recorded;
+      if (result.withoutOriginal === 0) {
+        backoff.completed(id);
+        continue;
+      }
+      const retryAt = new Date(backoff.failed(id, now.getTime()));
       deps.logger.warn(
-        { err: error, generationId: id },
-        'thumbnails not completed; the next sweep tries again',
+        { generationId: id, withoutOriginal: result.withoutOriginal, retryAt },
+        'thumbnails not completed: originals missing; tried again later',
+      );
+    } catch (error) {
+      const retryAt = new Date(backoff.failed(id, now.getTime()));
+      deps.logger.warn(
+        { err: error, generationId: id, retryAt },
+        'thumbnails not completed; tried again later',
       );
     }
   }
