@@ -148,3 +148,10 @@ export async function signUp(
   if (response.status !== 200) throw new Error(`sign-up failed: ${response.status} ${await response.text()}`);
   return { cookie: cookieHeader(response), email, password, response };
 }
+
+/** A member's credits as the pages read them (`GET /api/credits`). */
+export async function creditsOf(t: TestApp, cookie: string): Promise<{ available: number; held: number }> {
+  const response = await t.request('/api/credits', { headers: { cookie } });
+  if (response.status !== 200) throw new Error(`GET /api/credits answered ${response.status}`);
+  return (await response.json()) as { available: number; held: number };
+}

@@ -6,7 +6,7 @@
  * run in parallel; a count taken before the transaction let all of them in.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestApp, signUp, type TestApp } from '../../../tests/support/app';
+import { createTestApp, creditsOf, signUp, type TestApp } from '../../../tests/support/app';
 
 const CAP = 20;
 const SUBMITS = 120;
@@ -36,9 +36,5 @@ it('accepts exactly the cap of concurrent submits and refuses the rest with 429'
   expect(statuses.filter((s) => s === 429)).toHaveLength(SUBMITS - CAP);
   const refused = responses.find((r) => r.status === 429)!;
   expect(refused.headers.get('retry-after')).toBe('5');
-  const balance = (await (await t.request('/api/credits', { headers: { cookie } })).json()) as {
-    available: number;
-    held: number;
-  };
-  expect(balance).toEqual({ available: SUBMITS - CAP, held: CAP });
+  expect(await creditsOf(t, cookie)).toEqual({ available: SUBMITS - CAP, held: CAP });
 });

@@ -12,7 +12,7 @@
  */
 import { and, eq, isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, signUp, type TestApp } from '../../../tests/support/app';
+import { createTestApp, creditsOf, signUp, type TestApp } from '../../../tests/support/app';
 import { expectLedgerSound } from '../../../tests/support/ledger';
 import { waitFor, waitUntilFinished } from '../../../tests/support/wait-finished';
 import { generationImages, generations } from '../db/schema';
@@ -140,11 +140,7 @@ describe('finishing a generation', () => {
     // The rerun found the generation finished: the provider was called once, and charged once.
     expect(row?.attempts).toHaveLength(1);
     expect(row?.charged).toBe(2);
-    const credits = (await (await t.request('/api/credits', { headers: { cookie } })).json()) as {
-      available: number;
-      held: number;
-    };
-    expect(credits).toEqual(expect.objectContaining({ available: 18, held: 0 }));
+    expect(await creditsOf(t, cookie)).toEqual({ available: 18, held: 0 });
     await expectLedgerSound(t.database.db);
   });
 

@@ -8,7 +8,7 @@
  */
 import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, signUp, type TestApp } from '../../../tests/support/app';
+import { createTestApp, creditsOf, signUp, type TestApp } from '../../../tests/support/app';
 import { expectLedgerSound } from '../../../tests/support/ledger';
 import { renderLocalImage } from '../providers/local/render';
 import { createProviderRegistry } from '../providers/registry';
@@ -89,11 +89,7 @@ describe('a provider answering with bytes that are not an image', () => {
     expect(view.errorMessage).toEqual(expect.any(String));
     // A broken answer is not worth asking again for.
     expect(calls).toBe(1);
-    const credits = (await (await t.request('/api/credits', { headers: { cookie } })).json()) as {
-      available: number;
-      held: number;
-    };
-    expect(credits).toEqual(expect.objectContaining({ available: 10, held: 0 }));
+    expect(await creditsOf(t, cookie)).toEqual({ available: 10, held: 0 });
     await expectLedgerSound(t.database.db);
   });
 

@@ -17,7 +17,7 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../../../../tests/support/app';
+import { createTestApp, creditsOf, type TestApp } from '../../../../tests/support/app';
 import { checkInvariants, expectSound, openObserver } from '../../../../tests/support/checker';
 import { expectAppError } from '../../../../tests/support/ledger';
 import { recorded, reliabilitySeed, signUpMember, waitFor } from '../../../../tests/support/reliability';
@@ -77,12 +77,7 @@ it('C6: the sweeper voids an expired hold under a hung provider, and the late re
       figures.jobStateAfterSweep = await deps.queue.jobState(queued!.jobId!);
       expect(figures.jobStateAfterSweep).toBe('cancelled');
 
-      const balance = async () =>
-        (await (await t.request('/api/credits', { headers: { cookie: member.cookie } })).json()) as {
-          available: number;
-          held: number;
-        };
-      expect(await balance()).toEqual({ available: CREDITS, held: 0 });
+      expect(await creditsOf(t, member.cookie)).toEqual({ available: CREDITS, held: 0 });
 
       const observer = await openObserver(t.database);
       try {
@@ -122,7 +117,7 @@ it('C6: the sweeper voids an expired hold under a hung provider, and the late re
         expect(resolutions).toEqual([{ kind: 'void' }]);
         const [final] = await t.database.db.select().from(generations).where(eq(generations.id, id));
         expect(final).toMatchObject({ status: 'failed', errorCode: 'timeout', charged: 0 });
-        expect(await balance()).toEqual({ available: CREDITS, held: 0 });
+        expect(await creditsOf(t, member.cookie)).toEqual({ available: CREDITS, held: 0 });
 
         const end = await checkInvariants(observer.db, {
           now: t.deps.now(),
