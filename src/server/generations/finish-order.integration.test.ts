@@ -72,6 +72,15 @@ const imagesOf = (id: string) =>
     .where(eq(generationImages.generationId, id))
     .orderBy(generationImages.index);
 
+/** As a run that died after the success and a job that was given up on would leave an image: no thumbnail. */
+async function loseThumbnail(id: string, index: number) {
+  await t.platform.generation.storage.delete(thumbnailKey(id, index));
+  await t.database.db
+    .update(generationImages)
+    .set({ thumbKey: null })
+    .where(and(eq(generationImages.generationId, id), eq(generationImages.index, index)));
+}
+
 async function waitSucceeded(cookie: string, id: string): Promise<GenerationView> {
   return waitFor(
     async () => {
@@ -177,11 +186,7 @@ describe('finishing a generation', () => {
     await waitUntilFinished(t.database.db, [id], 10_000);
     // As a job that pg-boss gave up on after the success would leave it: no thumbnail, long ago.
     const storage = t.platform.generation.storage;
-    await storage.delete(thumbnailKey(id, 1));
-    await t.database.db
-      .update(generationImages)
-      .set({ thumbKey: null })
-      .where(and(eq(generationImages.generationId, id), eq(generationImages.index, 1)));
+    await loseThumbnail(id, 1);
     const deps = t.platform.generation;
     expect((await sweepOnce(deps)).thumbnailsCompleted).toBe(0); // too recent: its job may still make it
     t.advance(REPAIR_AFTER_MS + 1_000);
@@ -214,13 +219,7 @@ describe('finishing a generation', () => {
     const [original] = await imagesOf(broken);
     const originalBytes = await readBody((await storage.get(original!.objectKey))!);
     await storage.delete(original!.objectKey);
-    for (const id of [broken, fine]) {
-      await storage.delete(thumbnailKey(id, 0));
-      await t.database.db
-        .update(generationImages)
-        .set({ thumbKey: null })
-        .where(and(eq(generationImages.generationId, id), eq(generationImages.index, 0)));
-    }
+    for (const id of [broken, fine]) await loseThumbnail(id, 0);
     const deps = t.platform.generation;
     const thumbnailBackoff = repairBackoff();
     const warnings = () =>
